@@ -1,0 +1,80 @@
+"""The chapter registry: which notebook teaches what, and which tables each part needs.
+
+``opskit run`` and ``opskit validate`` use it to check a company's data before anything is
+executed. A chapter's ``required`` tables must be present; a section's tables are optional
+and a section whose tables are missing is skipped with a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import OpskitError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+EXERCISE_DIR = ROOT / "exercises"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: str
+    stem: str
+    title: str
+    summary: str
+    required: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    @property
+    def notebook(self) -> Path:
+        return NOTEBOOK_DIR / f"{self.stem}.ipynb"
+
+    @property
+    def exercise(self) -> Path:
+        return EXERCISE_DIR / f"{self.stem}.ipynb"
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Every table the chapter can use, required first."""
+        seen = dict.fromkeys(self.required)
+        for section in self.sections:
+            seen.update(dict.fromkeys(section.tables))
+        return tuple(seen)
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter(
+        "00", "00_overview", "开场与导入：精细化运营全局框架",
+        "精细化运营是什么、产品与运营、大数据对运营的新要求、全局框架，以及贯穿全课的模拟公司数据导览。",
+        required=("users", "orders"),
+        sections=(
+            Section("大数据时代对运营的全新要求", ("users", "orders")),
+            Section("产品 vs. 运营", ("events",)),
+            Section("精细化运营全局框架", ("users", "orders")),
+            Section("模拟公司数据导览：用户与获客", ("users", "channels")),
+            Section("模拟公司数据导览：订单与品类", ("orders", "order_lines", "categories")),
+            Section("模拟公司数据导览：行为、实验与其他业务数据", ("events", "experiments")),
+        ),
+    ),
+)
+
+
+def find(chapter: str) -> Chapter:
+    """Find a chapter by its two-digit number (``"00"``, ``"0"``) or its notebook stem."""
+    key = chapter.strip()
+    for ch in CHAPTERS:
+        if key in (ch.number, ch.stem) or (key.isdigit() and int(key) == int(ch.number)):
+            return ch
+    known = "、".join(f"{c.number}（{c.stem}）" for c in CHAPTERS)
+    raise OpskitError(
+        f"找不到章节 {chapter!r}。\n  已有章节：{known}\n"
+        "  解决办法：用两位章节号（如 00）或笔记本文件名（如 00_overview）指定章节；"
+        "`opskit list` 可列出全部章节。"
+    )

@@ -1,0 +1,57 @@
+"""Maintainer tasks: re-execute the committed notebooks in place and rebuild learner copies.
+
+Run with ``make notebooks`` after changing a chapter, an exercise or the demo data, then commit:
+the stored outputs are what nbval compares in the test suite.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from .chapters import CHAPTERS, EXERCISE_DIR
+from .exercises import learner_copy
+from .run import execute
+
+SOLUTION_DIR = EXERCISE_DIR / "solutions"
+
+
+def execute_in_place(notebook: Path) -> float:
+    """Execute ``notebook`` and overwrite it with its outputs; returns the seconds taken."""
+    started = time.perf_counter()
+    tmp = notebook.with_suffix(".executing.ipynb")
+    execute(notebook, tmp)
+    nb = nbformat.read(tmp, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:  # papermill's per-cell timings would change on every run
+        cell.metadata.pop("papermill", None)
+        cell.metadata.get("execution", {}).clear()
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, notebook)
+    tmp.unlink()
+    return time.perf_counter() - started
+
+
+def write_learner_copy(solution: Path) -> Path:
+    """Write ``exercises/<stem>.ipynb``, the learner's copy of a solution notebook."""
+    target = EXERCISE_DIR / solution.name
+    nbformat.write(learner_copy(nbformat.read(solution, as_version=4)), target)
+    return target
+
+
+def execute_all() -> None:
+    for ch in CHAPTERS:
+        print(f"{ch.notebook.name}: {execute_in_place(ch.notebook):.1f} s", flush=True)
+    for solution in sorted(SOLUTION_DIR.glob("*.ipynb")):
+        print(f"solutions/{solution.name}: {execute_in_place(solution):.1f} s", flush=True)
+        write_learner_copy(solution)
+
+
+if __name__ == "__main__":
+    commands = {"execute-all": execute_all}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        sys.exit(f"usage: python -m opskit.maintain {{{','.join(commands)}}}")
+    commands[sys.argv[1]]()

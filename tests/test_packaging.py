@@ -1,0 +1,49 @@
+"""The two dependency lists stay in sync, and the set-up files exist as the README promises."""
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject_requirements() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = [req for reqs in project["optional-dependencies"].values() for req in reqs]
+    return set(project["dependencies"]) | set(extras)
+
+
+def _environment_requirements() -> set[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip_block = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    return {req for req in pip_block if not req.startswith("-e")}
+
+
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    in_pyproject, in_env = _pyproject_requirements(), _environment_requirements()
+    assert in_pyproject == in_env, (
+        f"only in pyproject.toml: {sorted(in_pyproject - in_env)}; "
+        f"only in environment.yml: {sorted(in_env - in_pyproject)}"
+    )
+
+
+def test_environment_yml_pins_the_same_python_floor():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert f"python{project['requires-python']}" in env["dependencies"]
+
+
+def test_ci_calls_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme and "make run" in readme
+    assert "make test" in ci.splitlines()[-1]
+
+
+def test_jupyterlab_defaults_to_chinese():
+    overrides = yaml.safe_load((ROOT / "etc" / "jupyterlab-overrides.json").read_text(encoding="utf-8"))
+    assert overrides["@jupyterlab/translation-extension:plugin"]["locale"] == "zh_CN"
+    import importlib.util
+
+    assert importlib.util.find_spec("jupyterlab_language_pack_zh_CN") is not None
