@@ -103,3 +103,33 @@ def funnel(steps, values, ax=None, title: str | None = None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def layer_diagram(layers, title: str | None = None, ax=None):
+    """Draw a framework as stacked layers of boxes, bottom layer first.
+
+    ``layers`` is a list of ``(layer_name, [box, box, ...])``; each layer spans the full width and
+    its boxes share it equally. Used for frameworks such as the course's global model.
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 1.1 * len(layers) + 0.6))
+    height, gap, label_w = 0.8, 0.25, 1.6
+    for level, (name, boxes) in enumerate(layers):
+        y = level * (height + gap)
+        ax.text(label_w - 0.1, y + height / 2, name, ha="right", va="center", fontsize=11, weight="bold")
+        width = (10 - label_w) / len(boxes)
+        for i, text in enumerate(boxes):
+            x = label_w + i * width
+            ax.add_patch(FancyBboxPatch((x + 0.05, y), width - 0.1, height,
+                                        boxstyle="round,pad=0.02", linewidth=0,
+                                        facecolor=PALETTE[level % len(PALETTE)], alpha=0.85))
+            ax.text(x + width / 2, y + height / 2, text, ha="center", va="center",
+                    fontsize=10, color="white", weight="bold", wrap=True)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(-0.1, len(layers) * (height + gap))
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
