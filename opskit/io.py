@@ -71,7 +71,7 @@ _FULL_WIDTH_CHARS = "[０-９．，－＋％：／　]"
 _INT_TEXT = r"[+-]?[0-9]+(?:\.0*)?"
 _FLOAT_TEXT = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _THOUSANDS_TEXT = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?"
-_TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_TZ_SUFFIX = r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
 _BOOL_WORDS = {
     **dict.fromkeys(["1", "1.0", "true", "t", "yes", "y", "是", "真", "对"], True),
     **dict.fromkeys(["0", "0.0", "false", "f", "no", "n", "否", "假", "错"], False),
@@ -584,7 +584,7 @@ def _numeric_text(text: pd.Series, percent: bool = False) -> tuple[pd.Series, pd
     wide = text.str.contains(_FULL_WIDTH_CHARS, regex=True, na=False)
     if wide.any():
         text = text.mask(wide, text[wide].str.translate(_FULL_WIDTH))
-    text = text.str.replace(r"^(?:RMB|CNY)|[¥￥$\s]|元$", "", regex=True)
+    text = text.str.replace("^(?:RMB|CNY)|[¥￥$ \t\u3000\xa0]|元$", "", regex=True)
     commas = text.str.contains(",", regex=False, na=False)
     if commas.any():  # only well-placed thousands separators; "1,2" stays unparseable
         valid = text.str.fullmatch(_THOUSANDS_TEXT, na=False)
@@ -695,13 +695,15 @@ def _normalise_date_text(text: pd.Series) -> pd.Series:
     wide = text.str.contains(_FULL_WIDTH_CHARS, regex=True, na=False)
     if wide.any():
         text = text.mask(wide, text[wide].str.translate(_FULL_WIDTH))
-    text = (text.str.replace(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", r"\1-\2-\3", regex=True)
-                .str.replace(r"(\d)\s*[年月]\s*(?=\d)", r"\1-", regex=True)
-                .str.replace(r"(\d)\s*[日号]", r"\1 ", regex=True)
-                .str.replace(r"(\d)\s*[时点]\s*(?=\d)", r"\1:", regex=True)
-                .str.replace(r"(\d)\s*分\s*(?=\d)", r"\1:", regex=True)
-                .str.replace(r"[时点分秒]$", "", regex=True)
-                .str.replace(r"\s+", " ", regex=True)
+    # Plain RE2 patterns ([0-9], " *", no lookarounds) keep pandas on its pyarrow fast path.
+    text = (text.str.replace(r"^([0-9]{4})\.([0-9]{1,2})\.([0-9]{1,2})", r"\1-\2-\3", regex=True)
+                .str.replace(r"([0-9]) *年 *([0-9])", r"\1-\2", regex=True)
+                .str.replace(r"([0-9]) *月 *([0-9])", r"\1-\2", regex=True)
+                .str.replace(r"([0-9]) *[日号]", r"\1 ", regex=True)
+                .str.replace(r"([0-9]) *[时点:] *([0-9])", r"\1:\2", regex=True)
+                .str.replace(r"([0-9]) *分 *([0-9])", r"\1:\2", regex=True)
+                .str.replace(r"([0-9]) *[月日号时点分秒]$", r"\1", regex=True)
+                .str.replace(r" +", " ", regex=True)
                 .str.strip())
     return text
 
