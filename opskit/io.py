@@ -431,7 +431,7 @@ def _read_excel(path: Path, sheet: str | None) -> _Raw:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             names = book.sheet_names
             chosen = _choose_sheet(path, names, sheet)
-            frame = book.parse(chosen, dtype=str, header=0)
+            frame = pd.read_excel(book, sheet_name=chosen, dtype=str, header=0)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DataError(f"无法打开 Excel 文件（{type(exc).__name__}）", file=path,
                         fix="用 Excel 打开确认文件没有损坏或加密，再另存为 .xlsx") from None
@@ -472,7 +472,7 @@ def _read_parquet(path: Path) -> _Raw:
 
 def _check_shape(raw: _Raw, contract: schema.Table) -> None:
     frame, path = raw.frame, raw.path
-    if frame.shape[1] == 1 and len(contract.required) > 1:
+    if raw.delimiter is not None and frame.shape[1] == 1 and len(contract.required) > 1:
         header = frame.columns[0]
         found = [d for d in (*DELIMITERS, *FOREIGN_DELIMITERS) if d in header]
         if found:
