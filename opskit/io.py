@@ -448,10 +448,11 @@ def _choose_sheet(path: Path, names: list[str], sheet: str | None) -> str:
         return sheet
     if sheet is None:
         problem = f"工作簿有 {len(names)} 个工作表：{listing}，不知道该读哪一个"
+        fix = f"在列映射文件中为这个表加上「sheet: 工作表名」，例如 sheet: {names[0]}"
     else:
         problem = f"工作簿中没有名为「{sheet}」的工作表；已有：{listing}"
-    raise DataError(problem, file=path,
-                    fix=f"在列映射文件中为这个表加上「sheet: 工作表名」，例如 sheet: {names[0]}")
+        fix = "把列映射文件中这个表的 sheet: 改为上面列出的工作表名之一"
+    raise DataError(problem, file=path, fix=fix)
 
 
 def _read_parquet(path: Path) -> _Raw:
@@ -763,7 +764,7 @@ class _Problem:
 
 def _samples(values: pd.Series, n: int = 3) -> str:
     shown = values.dropna().astype("str").drop_duplicates().head(n)
-    return "、".join(f"「{v}」" for v in shown)
+    return "".join(f"「{v}」" for v in shown)
 
 
 def _check_whole_columns(raw: _Raw, contract, headers, converted) -> None:
@@ -777,7 +778,7 @@ def _check_whole_columns(raw: _Raw, contract, headers, converted) -> None:
         if bad.any() and bad.sum() == column.notna().sum():
             kind = _KIND[col.dtype]
             raise DataError(
-                f"整列都无法识别为{kind}（例如 {_samples(column[bad])}），可能对应错了列",
+                f"整列都无法识别为{kind}（例如{_samples(column[bad])}），可能对应错了列",
                 file=raw.path, column=name, header=header,
                 fix=f"检查列映射：{contract.name}.columns.{name} 应指向{col.label}（{kind}）所在的列；"
                     f"文件中的列有：{'、'.join(raw.frame.columns[:30])}")
@@ -791,8 +792,8 @@ def _value_problems(raw: _Raw, contract, name, header, values, bad) -> list[_Pro
     if bad.any():
         problems.append(_Problem(
             col, header, f"无法识别为{kind}", bad,
-            f"列中混有无法识别为{kind}的值（共 {int(bad.sum()):,} 个），例如 {_samples(column[bad])}",
-            f"把这些值改为{_format_hint(col)}，{_DROP_HINT}"))
+            f"列中混有无法识别为{kind}的值（共 {int(bad.sum()):,} 个），例如{_samples(column[bad])}",
+            f"{_day_month_hint(col, column[bad])}把这些值改为{_format_hint(col)}，{_DROP_HINT}"))
     missing = values.isna() & ~bad
     if not col.nullable and missing.any():
         problems.append(_Problem(col, header, "空值", missing, f"必填列有 {int(missing.sum()):,} 个空值",
@@ -802,7 +803,7 @@ def _value_problems(raw: _Raw, contract, name, header, values, bad) -> list[_Pro
         if below.any():
             word = "负数" if col.min_value == 0 else f"小于 {col.min_value:g} 的值"
             problems.append(_Problem(
-                col, header, word, below, f"出现{word}（例如 {_samples(column[below])}），"
+                col, header, word, below, f"出现{word}（例如{_samples(column[below])}），"
                                           f"{col.label}不能小于 {col.min_value:g}",
                 f"检查这些行是否是退款、冲正或录入错误并改正，{_DROP_HINT}"))
     if col.dtype in ("datetime", "date") and contract.name not in PLANNED_TABLES:
@@ -811,9 +812,16 @@ def _value_problems(raw: _Raw, contract, name, header, values, bad) -> list[_Pro
         if future.any():
             problems.append(_Problem(
                 col, header, "晚于今天", future,
-                f"出现晚于今天（{today:%Y-%m-%d}）的日期，例如 {_samples(column[future])}",
+                f"出现晚于今天（{today:%Y-%m-%d}）的日期，例如{_samples(column[future])}",
                 f"检查日期格式（是否把月和日写反）和导出系统的时钟，{_DROP_HINT}"))
     return problems
+
+
+def _day_month_hint(col: schema.Column, bad_values: pd.Series) -> str:
+    if col.dtype not in ("datetime", "date"):
+        return ""
+    slashed = bad_values.astype("str").str.match(r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}", na=False)
+    return "「月/日/年」或「日/月/年」的写法分不清月和日，不会被猜测；" if slashed.any() else ""
 
 
 def _format_hint(col: schema.Column) -> str:
@@ -839,7 +847,7 @@ def _duplicate_problems(col: schema.Column, header: str, values: pd.Series,
     mask[repeated[repeated].index] = True
     return [_Problem(col, header, "重复", mask,
                      f"该列的值应唯一，但有 {int(repeated.sum()):,} 行与前面的行重复，"
-                     f"例如 {_samples(kept[repeated])}",
+                     f"例如{_samples(kept[repeated])}",
                      f"删除重复的行（通常是导出时重复拼接了数据），{_DROP_HINT}")]
 
 

@@ -409,7 +409,7 @@ CORPUS = {
     "unparseable_dates": (lambda d: orders_csv(d, "1,2,2024-01-01,3", "2,2,昨天,3"), T, O, {}, DataError,
                           ["无法识别为日期时间", "「昨天」", "order_time"]),
     "ambiguous_us_dates": (lambda d: orders_csv(d, "1,2,2024-01-01,3", "2,2,03/05/2024,3"), T, O, {}, DataError,
-                           ["「03/05/2024」"]),
+                           ["「03/05/2024」", "分不清月和日"]),
     "negative_amount": (lambda d: orders_csv(d, "1,2,2024-01-01,3", "2,2,2024-01-01,-5", "3,2,2024-01-01,¥-1"),
                         T, O, {}, DataError, ["出现负数", "第 3、4 行（共 2 行）"]),
     "quantity_below_one": (lambda d: write(d, "order_lines.csv", "order_id,sku_id,category_id,quantity,"
