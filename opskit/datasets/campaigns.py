@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.datasets._periphery import conform, user_positions
+from opskit.datasets._periphery import conform, labels, user_positions
 from opskit.datasets.config import WorldConfig, rng_for
 
 HOLDOUT_SHARE = 0.1
@@ -46,8 +46,9 @@ MEMBER_DAYS = {
     "0328": ("{year} 春季会员日", 1.0, [("预热", (3, 25), (3, 27)), ("爆发", (3, 28), (3, 28))]),
     "0928": ("{year} 秋季会员日", 1.0, [("预热", (9, 25), (9, 27)), ("爆发", (9, 28), (9, 28))]),
 }
-BIG_PROMOTION_SEGMENTS = ["高价值老客", "沉睡召回", "新客转化"]
-MEMBER_DAY_SEGMENTS = ["活跃老客"]
+SEGMENTS = list(SEGMENT_RESPONSE)
+BIG_PROMOTION_SEGMENTS = [SEGMENTS.index(s) for s in ["高价值老客", "沉睡召回", "新客转化"]]
+MEMBER_DAY_SEGMENT = SEGMENTS.index("活跃老客")
 
 TRUTHS: dict[str, object] = {
     "campaign_holdout_share": HOLDOUT_SHARE,
@@ -118,6 +119,8 @@ def _audience(cfg: WorldConfig, campaigns: pd.DataFrame, users: pd.DataFrame, or
     amount = orders["amount"].to_numpy()
     known = order_pos >= 0
     order_pos, order_day, amount = order_pos[known], order_day[known], amount[known]
+    first_order_day = np.full(len(user_ids), np.iinfo(np.int64).max)
+    np.minimum.at(first_order_day, order_pos, order_day)
 
     def spend(first_day: int, end_day: int, counts: bool = False) -> np.ndarray:
         """Spend (or order count) per user in days ``[first_day, end_day)``."""
@@ -129,14 +132,14 @@ def _audience(cfg: WorldConfig, campaigns: pd.DataFrame, users: pd.DataFrame, or
     for campaign in campaigns.itertuples():
         start = int((np.datetime64(campaign.start_date, "D") - origin).astype(np.int64))
         end = int((np.datetime64(campaign.end_date, "D") - origin).astype(np.int64)) + 1
-        segment = _segments(campaign.kind, start, reg_day, spend)
-        member = np.flatnonzero(segment != "")
+        segment = _segments(campaign.kind, start, reg_day, first_order_day, spend)
+        member = np.flatnonzero(segment >= 0)
         holdout = rng.random(len(member)) < HOLDOUT_SHARE
         extra = _incremental_spend(segment[member], rng) * ~holdout
         parts.append(pd.DataFrame({
-            "campaign_id": campaign.campaign_id,
+            "campaign_id": labels(np.zeros(len(member)), [campaign.campaign_id]),
             "user_id": user_ids[member],
-            "segment": segment[member],
+            "segment": labels(segment[member], SEGMENTS),
             "holdout": holdout.astype(np.int64),
             "pre_spend": np.round(spend(2 * start - end, start)[member], 2),
             "campaign_spend": np.round(spend(start, end)[member] + extra, 2),
@@ -145,25 +148,27 @@ def _audience(cfg: WorldConfig, campaigns: pd.DataFrame, users: pd.DataFrame, or
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
-def _segments(kind: str, start: int, reg_day: np.ndarray, spend) -> np.ndarray:
-    """The segment of each user for a campaign starting on day ``start`` ("" = not targeted)."""
+def _segments(kind: str, start: int, reg_day: np.ndarray, first_order_day: np.ndarray,
+              spend) -> np.ndarray:
+    """Segment code (into ``SEGMENTS``) of each user for a campaign starting on day ``start``.
+
+    -1 means not targeted.
+    """
     registered = reg_day < start
     if kind == "会员日":
         active = spend(start - 90, start, counts=True) >= ACTIVE_MIN_ORDERS
-        return np.where(registered & active, MEMBER_DAY_SEGMENTS[0], "")
-    ever = spend(-10**6, start, counts=True)
+        return np.where(registered & active, MEMBER_DAY_SEGMENT, -1)
+    bought = first_order_day < start
     high_value = spend(start - HIGH_VALUE_WINDOW_DAYS, start, counts=True) >= HIGH_VALUE_MIN_ORDERS
-    dormant = (ever > 0) & (spend(start - DORMANT_DAYS, start, counts=True) == 0)
-    new = (ever == 0) & (reg_day >= start - NEW_USER_DAYS)
+    dormant = bought & (spend(start - DORMANT_DAYS, start, counts=True) == 0)
+    new = ~bought & (reg_day >= start - NEW_USER_DAYS)
     return np.select([registered & high_value, registered & dormant, registered & new],
-                     BIG_PROMOTION_SEGMENTS, "")
+                     BIG_PROMOTION_SEGMENTS, -1)
 
 
-def _incremental_spend(segment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _incremental_spend(code: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Extra spend a campaign causes: one extra order with the segment's probability."""
-    names = list(SEGMENT_RESPONSE)
-    code = pd.Categorical(segment, categories=names).codes
     p, mean_amount = np.array(list(SEGMENT_RESPONSE.values())).T
     # lognormal with the planted mean: mu = ln(mean) - sigma^2 / 2
     amounts = rng.lognormal(np.log(mean_amount[code]) - EXTRA_ORDER_SIGMA**2 / 2, EXTRA_ORDER_SIGMA)
-    return amounts * (rng.random(len(segment)) < p[code])
+    return amounts * (rng.random(len(code)) < p[code])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.datasets._periphery import DAY, conform, per_user_sum, user_positions
+from opskit.datasets._periphery import DAY, conform, labels, per_user_sum, user_positions
 from opskit.datasets.config import WorldConfig, rng_for
 
 CITIES = {
@@ -132,11 +132,13 @@ def _members(cfg: WorldConfig, users: pd.DataFrame, orders: pd.DataFrame, user_c
     end = np.datetime64(cfg.end, "s")
     leave[(rng.random(len(member)) >= LEAVE_SHARE) | (leave >= end)] = np.datetime64("NaT")
 
-    frame = pd.DataFrame({
-        "group_id": groups["group_id"].to_numpy()[group],
-        "user_id": user_ids[member],
-        "join_time": join,
-        "leave_time": leave,
+    frame = pd.DataFrame({"group": group, "user_id": user_ids[member], "join_time": join,
+                          "leave_time": leave})
+    frame = frame[join < end].drop_duplicates(["group", "user_id"])
+    frame = frame.sort_values(["join_time", "group"], kind="stable")
+    return pd.DataFrame({
+        "group_id": labels(frame["group"].to_numpy(), groups["group_id"]),
+        "user_id": frame["user_id"].to_numpy(),
+        "join_time": frame["join_time"].to_numpy(),
+        "leave_time": frame["leave_time"].to_numpy(),
     })
-    frame = frame[join < end].drop_duplicates(["group_id", "user_id"])
-    return frame.sort_values(["join_time", "group_id"], kind="stable")

@@ -5,7 +5,7 @@ take most of it), so the concentration measures of METHODS.md §18 have exact an
 daily split over collaboration days is random. Costs are a per-collaboration fee plus a
 commission on GMV, set so that each KOL's GMV/cost (ROAS) equals a planted value.
 
-Planted trap: the second head KOL has the best GMV/cost of the head tier but a 60% return rate,
+Planted trap: the second head KOL has the best GMV/cost of the head tier but a 65% return rate,
 so its ROI after returns and gross margin is negative.
 """
 
@@ -28,11 +28,12 @@ TIERS = {  # tier: (number of KOLs, share of all KOL GMV, share of days with a c
 }
 HEAD_SHARES = np.array([0.48, 0.21, 0.10])
 HEAD_ROAS = np.array([6.0, 9.0, 5.5])
-HEAD_RETURN_RATE = np.array([0.12, 0.60, 0.10])
+HEAD_RETURN_RATE = np.array([0.12, 0.65, 0.10])
 TRAP_KOL = "K002"
 FOLLOWER_RANGE = {"头部": (8e6, 3e7), "腰部": (5e5, 5e6), "尾部": (2e4, 4e5)}
 ROAS_RANGE = {"腰部": (5.0, 8.0), "尾部": (4.5, 7.5)}
 RETURN_RANGE = (0.05, 0.15)
+RETURN_CONCENTRATION = 50.0  # daily return rate ~ Beta around the KOL's rate
 PLATFORMS = ["抖音", "小红书", "快手", "视频号", "B站"]
 PLATFORM_WEIGHTS = [0.45, 0.25, 0.15, 0.1, 0.05]
 _NAME_HEADS = ["吃货", "厨房", "鲜生", "小食", "宝妈", "好物", "探店", "家常"]
@@ -123,7 +124,7 @@ def _daily(cfg: WorldConfig, kols: pd.DataFrame, total_gmv: float, rng: np.rando
     period_gmv = kols["share"].to_numpy() * total_gmv
     gmv = np.round(period_gmv[kol] * weight, 2)
     return_rate = kols["return_rate"].to_numpy()[kol]
-    returns = gmv * rng.beta(20 * return_rate, 20 * (1 - return_rate))
+    returns = gmv * rng.beta(RETURN_CONCENTRATION * return_rate, RETURN_CONCENTRATION * (1 - return_rate))
     fee = (period_gmv / kols["roas"].to_numpy() - COMMISSION_RATE * period_gmv) / n_active
     impressions = kols["followers"].to_numpy()[kol] * kols["reach"].to_numpy()[kol] * rng.lognormal(0, 0.3, len(kol))
     engagements = rng.binomial(impressions.astype(np.int64), kols["engagement"].to_numpy()[kol])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.datasets._periphery import DAY, conform, per_user_sum, to_datetime, user_positions
+from opskit.datasets._periphery import DAY, conform, labels, per_user_sum, to_datetime, user_positions
 from opskit.datasets.config import WorldConfig, rng_for
 
 SBG_ALPHA = 1.0
@@ -25,6 +25,7 @@ REDEMPTION_RATE = 0.72
 POINTS_EXPIRY_DAYS = 365
 POINTS_PER_YUAN = 1
 TASK_POINTS = np.array([10, 20, 50])
+REASONS = ["order", "task", "redeem", "expire"]
 TASKS_PER_MEMBER_MONTH = 0.5
 # Join probability rises with the number of orders: heavy buyers are the ones who subscribe.
 JOIN_MAX_SHARE = 0.3
@@ -139,15 +140,17 @@ def _points_ledger(cfg: WorldConfig, members: pd.DataFrame, orders: pd.DataFrame
     expire_rows = ~redeemed & (expire_time < end)
     points = earned["points"].to_numpy()
     user = earned["user_id"].to_numpy()
-    ledger = pd.DataFrame({
-        "user_id": np.concatenate([user, user[redeem_rows], user[expire_rows]]),
-        "time": np.concatenate([earn_time, redeem_time[redeem_rows], expire_time[expire_rows]]),
-        "points": np.concatenate([points, -points[redeem_rows], -points[expire_rows]]),
-        "reason": np.concatenate([earned["reason"].to_numpy(),
-                                  np.full(redeem_rows.sum(), "redeem"),
-                                  np.full(expire_rows.sum(), "expire")]),
+    user = np.concatenate([user, user[redeem_rows], user[expire_rows]])
+    time = np.concatenate([earn_time, redeem_time[redeem_rows], expire_time[expire_rows]])
+    reason = np.concatenate([earned["reason"].to_numpy(), np.full(redeem_rows.sum(), REASONS.index("redeem")),
+                             np.full(expire_rows.sum(), REASONS.index("expire"))])
+    order = np.lexsort((time, user))
+    return pd.DataFrame({
+        "user_id": user[order],
+        "time": time[order],
+        "points": np.concatenate([points, -points[redeem_rows], -points[expire_rows]])[order],
+        "reason": labels(reason[order], REASONS),
     })
-    return ledger.sort_values(["user_id", "time"], kind="stable")
 
 
 def _order_points(members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
@@ -161,7 +164,7 @@ def _order_points(members: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
         "user_id": orders["user_id"].to_numpy()[eligible],
         "time": order_time[eligible],
         "points": points,
-        "reason": "order",
+        "reason": REASONS.index("order"),
     })
     return frame[frame["points"] > 0]
 
@@ -176,5 +179,5 @@ def _task_points(members: pd.DataFrame, rng: np.random.Generator) -> pd.DataFram
         "user_id": members["user_id"].to_numpy()[owner],
         "time": start[owner] + offset.astype("timedelta64[s]"),
         "points": rng.choice(TASK_POINTS, len(owner)),
-        "reason": "task",
+        "reason": REASONS.index("task"),
     })
