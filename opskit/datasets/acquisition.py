@@ -184,7 +184,7 @@ def simulate_population(cfg: WorldConfig) -> Population:
     n = cfg.n_users
     day = np.arange(cfg.n_days)
     intake = (1 + GROWTH * day / cfg.n_days) * np.where(
-        (cfg.start + pd.to_timedelta(day, "D")).dayofweek >= 5, WEEKEND_BOOST, 1.0)
+        (cfg.start + pd.to_timedelta(day, "D")).day_of_week >= 5, WEEKEND_BOOST, 1.0)
     reg_day = rng.choice(cfg.n_days, size=n, p=intake / intake.sum())
     t_reg = np.sort(reg_day * DAY_S + time_of_day(rng, n))
 

@@ -56,7 +56,7 @@ CARD = f"""\
 - 每个用户有潜在活跃度 e ~ Gamma({ENGAGEMENT_SHAPE}, 1/{ENGAGEMENT_SHAPE})（均值 1）。注册时有一次 app_open；
   前 7 天另有 Poisson({FIRST_WEEK_SESSIONS}·e) 次会话（浏览商品、搜索），收藏（add_favorite）次数 ~ Poisson({FAVORITE_RATE}·e)。
 - **埋点：啊哈时刻。** 前 {AHA_WINDOW_DAYS} 天内收藏 ≥ {AHA_FAVORITES} 次的用户，14 天首单概率 ×2.0，其余 ×0.7（见“购买”）。
-  结果口径：注册后第 8–30 天（[7, 30) 天）是否有订单，只统计注册满 30 天的非作弊用户；两组的比率见下文“埋点一览”的实测值。
+  结果口径：注册后第 8–30 天（[7, 30) 天）是否有订单，只统计注册满 30 天的非作弊用户；两组的比率见下文“埋点在本数据中的实测值”。
 - App 端订单带一段漏斗：app_open → view_item（{ORDER_VIEW_SHARE:.0%}，复购常跳过详情页）→ add_to_cart → checkout，均在下单前几分钟内；
   小程序与门店订单没有 App 事件。
 - 买家在首单到流失之间还有浏览会话（每单约 {BROWSE_PER_ORDER} 次），会话内以一定概率出现 push_open、view_item、search、
@@ -118,7 +118,7 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     log.add(fav_user, pop.t_reg[fav_user] + rng.integers(60, AHA_WINDOW_DAYS * DAY_S - 60,
                                                          len(fav_user)), "add_favorite")
 
-    _order_funnels(log, book, lines)
+    _order_funnels(log, book, lines, pop.t_reg)
     _buyer_sessions(log, book, horizon, pop.n)
     _non_buyer_sessions(log, pop, book, engagement)
     log.add(pop.extra["invite_inviter"], pop.extra["invite_t"], "share")
@@ -136,7 +136,8 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     }, "events")
 
 
-def _order_funnels(log: _Log, book: OrderBook, lines: dict[str, np.ndarray]) -> None:
+def _order_funnels(log: _Log, book: OrderBook, lines: dict[str, np.ndarray],
+                   t_reg: np.ndarray) -> None:
     rng = log.rng
     in_app = np.flatnonzero(book.platform == 0)
     user, t = book.user[in_app], book.t[in_app]
@@ -147,6 +148,9 @@ def _order_funnels(log: _Log, book: OrderBook, lines: dict[str, np.ndarray]) -> 
     cart = checkout - rng.integers(60, 600, len(t))
     view = cart - rng.integers(30, 300, len(t))
     opened = view - rng.integers(10, 120, len(t))
+    # A first order minutes after registering: its funnel starts at the registration.
+    floor = t_reg[user]
+    checkout, cart, view, opened = (np.maximum(x, floor) for x in (checkout, cart, view, opened))
     viewed = rng.random(len(t)) < ORDER_VIEW_SHARE
     log.add(user, opened, "app_open")
     log.add(user[viewed], view[viewed], "view_item", category[viewed])

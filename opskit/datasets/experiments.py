@@ -99,7 +99,7 @@ CARD = f"""\
   - **exp_push_copy（推送文案改写）**：任何指标都没有真实效果。
   - **exp_cart_recommend（购物车凑单推荐）**：实验组在实验期的订单金额 ×{1 + EXPERIMENTS.revenue_lift[3]:.2f}（收入真实提升
     +{EXPERIMENTS.revenue_lift[3]:.0%}，已写入订单表），点击率相对提升 +{EXPERIMENTS.ctr_lift[3]:.0%}（比率指标，需用 delta 方法）；
-    pre_revenue 与 revenue 的相关系数见“埋点一览”，CUPED 据此降低方差。
+    pre_revenue 与 revenue 的相关系数见“埋点在本数据中的实测值”，CUPED 据此降低方差。
 - **新客券随机实验**：{COUPON_WINDOW[0].date()} 至 {COUPON_WINDOW[1].date()} 注册的非作弊新用户按 50/50 随机发 {NEW_USER_COUPON_VALUE:.0f} 元新客券，
   结果为 14 天内是否首单（与订单表一致，发券用户的首单带 NEW15 券）及 14 天消费。
   **埋点：异质性增益 τ(x)**（14 天首单率的绝对变化）：{UPLIFT_RULE}。
