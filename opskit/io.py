@@ -230,11 +230,35 @@ class _Raw:
     excel: bool = False  # numbers in date columns are Excel serial days
     delimiter: str | None = None
     dropped: dict | None = None
+    skipped_blank_lines: bool = False  # the reader skipped empty lines, so positions != lines
 
     def lines(self, mask) -> tuple[list[int], int]:
         """The first offending file line numbers and their count."""
-        positions = self.frame.index[np.asarray(mask)]
-        return (positions[:SHOWN_LINES] + self.first_line).tolist(), len(positions)
+        positions = np.asarray(self.frame.index[np.asarray(mask)])
+        shown = positions[:SHOWN_LINES]
+        if self.skipped_blank_lines:
+            return _nonblank_line_numbers(self.path, shown).tolist(), len(positions)
+        return (shown + self.first_line).tolist(), len(positions)
+
+
+def _nonblank_line_numbers(path: Path, positions: np.ndarray) -> np.ndarray:
+    """File line numbers of records at ``positions`` when empty lines were skipped.
+
+    Only called to name offending rows; scans the bytes once (``\n`` never occurs inside a UTF-8
+    or GB18030 multi-byte character).
+    """
+    data = np.fromfile(path, dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    if len(data) and data[-1] != ord("\n"):
+        ends = np.append(ends, len(data))
+    starts = np.r_[0, ends[:-1] + 1]
+    length = ends - starts
+    carriage = (length > 0) & (data[np.maximum(ends - 1, 0)] == ord("\r"))
+    nonblank = np.flatnonzero(length - carriage > 0) + 1
+    records = nonblank[1:]  # the first non-blank line is the header
+    if len(positions) and positions.max() >= len(records):  # quoted line breaks: best effort
+        return positions + 2
+    return records[positions]
 
 
 def _read_raw(path: Path, sheet: str | None) -> _Raw:
@@ -325,10 +349,11 @@ def _read_csv(path: Path) -> _Raw:
         raise DataError("文件为空（只有空白字符）", file=path, fix="重新导出数据；导出时确认选中了数据行和表头")
     delimiter = _sniff_delimiter(text)
     header = next(csv.reader(text.splitlines()[:1], delimiter=delimiter), [])
-    table = _arrow_csv(path, encoding, delimiter, len(header))
+    table, multiline = _arrow_csv(path, encoding, delimiter, len(header))
     frame = table.to_pandas()
     frame.columns = header
-    return _Raw(path, frame, first_line=2, delimiter=delimiter)
+    return _Raw(path, frame, first_line=2, delimiter=delimiter,
+                skipped_blank_lines=not multiline and encoding != "utf-16")
 
 
 def _decode_sample(path: Path, sample: bytes) -> tuple[str, str]:
@@ -374,7 +399,8 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _arrow_csv(path: Path, encoding: str, delimiter: str, n_columns: int) -> pa.Table:
+def _arrow_csv(path: Path, encoding: str, delimiter: str, n_columns: int) -> tuple[pa.Table, bool]:
+    """The file as a table of text columns, and whether values contain quoted line breaks."""
     names = [f"c{i}" for i in range(max(n_columns, 1))]
     read = dict(encoding=encoding, column_names=names, skip_rows=1)
     convert = pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
@@ -382,14 +408,14 @@ def _arrow_csv(path: Path, encoding: str, delimiter: str, n_columns: int) -> pa.
                                     quoted_strings_can_be_null=True)
     try:
         return pa_csv.read_csv(path, pa_csv.ReadOptions(**read),
-                               pa_csv.ParseOptions(delimiter=delimiter), convert)
+                               pa_csv.ParseOptions(delimiter=delimiter), convert), False
     except pa.ArrowInvalid as exc:
         if "Expected" not in str(exc):
             raise _csv_error(path, exc) from None
     try:  # quoted line breaks inside values need the slower, newline-aware parser
         return pa_csv.read_csv(path, pa_csv.ReadOptions(**read),
                                pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-                               convert)
+                               convert), True
     except pa.ArrowInvalid:
         raise _ragged_rows(path, read, convert, delimiter, len(names)) from None
 

@@ -123,6 +123,13 @@ def test_blank_rows_are_dropped_and_counted(tmp_path):
     assert df.attrs["dropped"] == {"空行（所有列均为空）": 2}
 
 
+def test_line_numbers_count_blank_lines(tmp_path):
+    path = orders_csv(tmp_path, "1,10,2024-03-05,5", "", "", "2,11,2024-03-06,坏", "\r", "3,12,2024-03-07,坏")
+    with pytest.raises(DataError) as info:
+        read_table(path, "orders", ORDERS_MAP)
+    assert info.value.rows == [5, 7]
+
+
 def test_quoted_line_breaks_in_values(tmp_path):
     path = write(tmp_path, "orders.csv", 'order_id,user_id,order_time,amount,note\n'
                                          '1,10,2024-03-05,5,"第一行\n第二行"\n2,11,2024-03-06,6,x\n')
