@@ -22,9 +22,9 @@ from opskit.datasets.config import WorldConfig, rng_for
 HOLDOUT_SHARE = 0.1
 HIGH_VALUE_MIN_ORDERS = 3  # orders in the 180 days before the campaign
 HIGH_VALUE_WINDOW_DAYS = 180
-DORMANT_DAYS = 90  # bought before, but not in the last 90 days
+DORMANT_DAYS = (90, 365)  # last order 90 to 365 days before the campaign
 NEW_USER_DAYS = 60  # registered in the last 60 days, no order yet
-ACTIVE_MIN_ORDERS = 2  # orders in the 90 days before a 会员日
+ACTIVE_MIN_ORDERS = 3  # orders in the 90 days before a 会员日
 
 # Incremental spend of a targeted user: an extra order with this probability and mean amount.
 SEGMENT_RESPONSE = {
@@ -63,7 +63,7 @@ CARD = f"""\
   10/14–10/20、预热 10/21–10/31、爆发 11/1–11/11、返场 11/12–11/14），另有春、秋两次会员日（预热 3 天 +
   爆发 1 天）。只收录完整落在数据期内的活动；预算按用户规模设定（双11 > 618 > 会员日）。
 - 圈选人群按活动开始前的行为划分，每人每个活动只属于一个人群：大促圈选“高价值老客”（前
-  {HIGH_VALUE_WINDOW_DAYS} 天下单 ≥{HIGH_VALUE_MIN_ORDERS} 次）、“沉睡召回”（买过但近 {DORMANT_DAYS} 天未买）、
+  {HIGH_VALUE_WINDOW_DAYS} 天下单 ≥{HIGH_VALUE_MIN_ORDERS} 次）、“沉睡召回”（最后一次购买在 {DORMANT_DAYS[0]}–{DORMANT_DAYS[1]} 天前）、
   “新客转化”（近 {NEW_USER_DAYS} 天注册且未下单）；会员日圈选“活跃老客”（近 90 天下单 ≥{ACTIVE_MIN_ORDERS} 次）。
   每个活动随机留出 {HOLDOUT_SHARE:.0%} 作为对照组（holdout=1），不触达。
 - pre_spend 为活动开始前同等天数内的消费，campaign_spend 为活动期内的消费：订单表中的自然消费，加上活动对
@@ -160,7 +160,9 @@ def _segments(kind: str, start: int, reg_day: np.ndarray, first_order_day: np.nd
         return np.where(registered & active, MEMBER_DAY_SEGMENT, -1)
     bought = first_order_day < start
     high_value = spend(start - HIGH_VALUE_WINDOW_DAYS, start, counts=True) >= HIGH_VALUE_MIN_ORDERS
-    dormant = bought & (spend(start - DORMANT_DAYS, start, counts=True) == 0)
+    lapsed_since = start - DORMANT_DAYS[0]
+    dormant = ((spend(start - DORMANT_DAYS[1], lapsed_since, counts=True) > 0)
+               & (spend(lapsed_since, start, counts=True) == 0))
     new = ~bought & (reg_day >= start - NEW_USER_DAYS)
     return np.select([registered & high_value, registered & dormant, registered & new],
                      BIG_PROMOTION_SEGMENTS, -1)
