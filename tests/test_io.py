@@ -515,3 +515,36 @@ def test_one_million_orders_with_chinese_headers(tmp_path, capsys):
     with capsys.disabled():
         print(f"\nread_table: {n:,} orders (Chinese headers, ¥ amounts, 2024/3/5 dates) in {seconds:.2f} s")
     assert len(df) == n and df["amount"].min() >= 1.0 and df["order_time"].notna().all()
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo company survives a round trip through every format
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from opskit.datasets import load_demo
+
+    return load_demo()
+
+
+@pytest.mark.parametrize("table", list(schema.TABLES))
+def test_demo_tables_round_trip_through_csv(tmp_path, demo, table):
+    path = tmp_path / f"{table}.csv"
+    demo[table].to_csv(path, index=False, encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(read_table(path, table), demo[table].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("table", ["orders", "users", "events"])
+def test_demo_tables_round_trip_through_parquet(tmp_path, demo, table):
+    path = tmp_path / f"{table}.parquet"
+    demo[table].to_parquet(path)
+    pd.testing.assert_frame_equal(read_table(path, table), demo[table].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("table", ["channels", "experiments", "campaigns", "member_tiers", "kols"])
+def test_demo_tables_round_trip_through_excel_with_chinese_labels(tmp_path, demo, table):
+    labels = {c.name: c.label for c in schema.get(table).columns}
+    path = tmp_path / f"{table}.xlsx"
+    demo[table].rename(columns=labels).to_excel(path, index=False)
+    pd.testing.assert_frame_equal(read_table(path, table), demo[table].reset_index(drop=True))
