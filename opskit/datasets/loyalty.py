@@ -26,10 +26,10 @@ POINTS_EXPIRY_DAYS = 365
 POINTS_PER_YUAN = 1
 TASK_POINTS = np.array([10, 20, 50])
 REASONS = ["order", "task", "redeem", "expire"]
-TASKS_PER_MEMBER_MONTH = 0.5
+TASKS_PER_MEMBER_MONTH = 0.3
 # Join probability rises with the number of orders: heavy buyers are the ones who subscribe.
-JOIN_MAX_SHARE = 0.3
-JOIN_HALF_ORDERS = 5.0
+JOIN_MAX_SHARE = 0.5
+JOIN_HALF_ORDERS = 3.0
 JOIN_DELAY_DAYS = 45.0
 
 TIERS = pd.DataFrame({
