@@ -111,7 +111,7 @@ def locate(data_dir: str | PathLike, table: str, colmap: ColumnMap | None = None
 def read_table(
     path: str | PathLike,
     table: str,
-    columns: dict[str, str] | None = None,
+    columns: dict[str, str] | TableMap | None = None,
     *,
     drop_invalid: bool = False,
     sheet: str | None = None,
@@ -123,7 +123,8 @@ def read_table(
     path : CSV/TSV/TXT, XLSX or Parquet file; the format is taken from the content and the suffix.
     table : canonical table name (see :data:`opskit.schema.TABLES`).
     columns : canonical column -> header in the file; an unlisted column is looked up under its
-        canonical name, then under its Chinese label.
+        canonical name, then under its Chinese label. A :class:`~opskit.colmap.TableMap` may be
+        passed instead, and then also gives the sheet.
     drop_invalid : drop rows with invalid values instead of raising; the number of dropped rows
         per reason is stored in ``df.attrs["dropped"]``.
     sheet : the worksheet to read from a workbook with several sheets.
@@ -137,6 +138,8 @@ def read_table(
     header) and ``dropped`` (reason -> rows dropped, including blank rows).
     """
     path = Path(path)
+    if isinstance(columns, TableMap):
+        columns, sheet = columns.columns, sheet or columns.sheet
     contract = _contract(table)
     raw = _read_raw(path, sheet)
     _check_shape(raw, contract)
@@ -194,11 +197,8 @@ def load_tables(
             file=data_dir,
             fix="在数据文件夹中放入：" + "；".join(_expected_files(n, colmap) for n in missing),
         )
-    return {
-        name: read_table(path, name, colmap.get(name).columns, sheet=colmap.get(name).sheet,
-                         drop_invalid=drop_invalid)
-        for name, path in paths.items() if path is not None
-    }
+    return {name: read_table(path, name, colmap.get(name), drop_invalid=drop_invalid)
+            for name, path in paths.items() if path is not None}
 
 
 def _expected_files(table: str, colmap: ColumnMap) -> str:

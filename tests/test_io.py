@@ -80,6 +80,17 @@ def test_excel_several_sheets_with_sheet_named(tmp_path):
     assert_orders(read_table(path, "orders", sheet="订单"))
 
 
+def test_a_table_map_gives_columns_and_sheet(tmp_path):
+    from opskit.colmap import TableMap
+
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"说明": ["导出说明"]}).to_excel(xl, sheet_name="说明", index=False)
+        pd.DataFrame(EXPECTED_ORDERS.to_numpy(), columns=list(ORDERS_MAP.values())).to_excel(
+            xl, sheet_name="订单", index=False)
+    assert_orders(read_table(path, "orders", TableMap(columns=ORDERS_MAP, sheet="订单")))
+
+
 def test_excel_serial_dates_and_text_cells(tmp_path):
     path = tmp_path / "spend.xlsx"
     pd.DataFrame({"日期": [45356, 45357.0], "渠道ID": ["007", "008"], "花费": ["¥1,200.50", 3],
