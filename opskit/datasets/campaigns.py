@@ -52,7 +52,7 @@ MEMBER_DAY_SEGMENT = SEGMENTS.index("活跃老客")
 
 TRUTHS: dict[str, object] = {
     "campaign_holdout_share": HOLDOUT_SHARE,
-    "campaign_lift_by_segment": {seg: p * amount for seg, (p, amount) in SEGMENT_RESPONSE.items()},
+    "campaign_lift_by_segment": {seg: round(p * amount, 6) for seg, (p, amount) in SEGMENT_RESPONSE.items()},
     "campaign_response_rate_by_segment": {seg: p for seg, (p, _) in SEGMENT_RESPONSE.items()},
 }
 

@@ -92,7 +92,8 @@ def simulate(cfg: WorldConfig, world: dict[str, pd.DataFrame]) -> dict[str, pd.D
 def _kols(rng: np.random.Generator) -> pd.DataFrame:
     tier = np.repeat(list(TIERS), [n for n, _, _ in TIERS.values()])
     low, high = np.array([FOLLOWER_RANGE[t] for t in tier]).T
-    roas = np.concatenate([HEAD_ROAS] + [rng.uniform(*ROAS_RANGE[t], TIERS[t][0]) for t in ["腰部", "尾部"]])
+    roas = np.concatenate([HEAD_ROAS]
+                          + [rng.uniform(*ROAS_RANGE[t], TIERS[t][0]) for t in ["腰部", "尾部"]])
     returns = np.concatenate([HEAD_RETURN_RATE, rng.uniform(*RETURN_RANGE, len(tier) - 3)])
     names = rng.permutation(np.char.add(np.repeat(_NAME_HEADS, len(_NAME_TAILS)),
                                         np.tile(_NAME_TAILS, len(_NAME_HEADS))))[: len(tier)]
@@ -124,7 +125,8 @@ def _daily(cfg: WorldConfig, kols: pd.DataFrame, total_gmv: float, rng: np.rando
     period_gmv = kols["share"].to_numpy() * total_gmv
     gmv = np.round(period_gmv[kol] * weight, 2)
     return_rate = kols["return_rate"].to_numpy()[kol]
-    returns = gmv * rng.beta(RETURN_CONCENTRATION * return_rate, RETURN_CONCENTRATION * (1 - return_rate))
+    concentration = RETURN_CONCENTRATION
+    returns = gmv * rng.beta(concentration * return_rate, concentration * (1 - return_rate))
     fee = (period_gmv / kols["roas"].to_numpy() - COMMISSION_RATE * period_gmv) / n_active
     impressions = kols["followers"].to_numpy()[kol] * kols["reach"].to_numpy()[kol] * rng.lognormal(0, 0.3, len(kol))
     engagements = rng.binomial(impressions.astype(np.int64), kols["engagement"].to_numpy()[kol])
