@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 import zipfile
 from dataclasses import dataclass
 from os import PathLike
@@ -244,8 +243,8 @@ class _Raw:
 def _nonblank_line_numbers(path: Path, positions: np.ndarray) -> np.ndarray:
     """File line numbers of records at ``positions`` when empty lines were skipped.
 
-    Only called to name offending rows; scans the bytes once (``\n`` never occurs inside a UTF-8
-    or GB18030 multi-byte character).
+    Only called to name offending rows; scans the bytes once (a newline byte never occurs inside a
+    UTF-8 or GB18030 multi-byte character).
     """
     data = np.fromfile(path, dtype=np.uint8)
     ends = np.flatnonzero(data == ord("\n"))
@@ -273,8 +272,7 @@ def _read_raw(path: Path, sheet: str | None) -> _Raw:
     raw.frame = _drop_unnamed_empty_columns(raw.frame)
     blank = raw.frame.isna().all(axis=1)
     raw.dropped = {"空行（所有列均为空）": int(blank.sum())} if blank.any() else {}
-    if blank.any() and not blank.all():
-        raw.frame = raw.frame[~blank]
+    raw.frame = raw.frame[~blank]  # the index keeps each record's position for line numbers
     return raw
 
 

@@ -387,6 +387,7 @@ CORPUS = {
     "empty_file": (lambda d: write(d, "orders.csv", ""), T, O, {}, DataError, ["文件为空"]),
     "whitespace_only": (lambda d: write(d, "orders.csv", "\n \n\t\n"), T, O, {}, DataError, ["文件为空"]),
     "header_only": (lambda d: orders_csv(d), T, O, {}, DataError, ["只有表头"]),
+    "only_empty_rows": (lambda d: orders_csv(d, ",,,", ",,,"), T, O, {}, DataError, ["只有表头"]),
     "binary_with_nul": (lambda d: (d / "orders.csv").write_bytes(bytes(range(256)) * 8) and d / "orders.csv",
                         T, O, {}, DataError, ["不是文本表格"]),
     "undecodable_bytes": (lambda d: (d / "orders.csv").write_bytes(b"\x80\x81\xff" * 500) and d / "orders.csv",
