@@ -519,7 +519,8 @@ def _match_headers(raw: _Raw, contract: schema.Table, columns: dict[str, str]) -
         raise MapError(f"表 {contract.name} 没有标准列「{unknown[0]}」",
                        fix=(f"你是不是想写「{guess}」？" if guess else "")
                            + f"标准列有：{'、'.join(contract.names)}")
-    lower = {h.lower(): h for h in found}
+    explicit = set(_normalise_headers(columns.values()))
+    lower = {h.lower(): h for h in found if h not in explicit}
     headers: dict[str, str] = {}
     missing: list[schema.Column] = []
     for col in contract.columns:
@@ -580,19 +581,14 @@ def _check_header_clashes(raw: _Raw, contract: schema.Table, headers: dict[str, 
 
 def _convert(raw: pd.Series, col: schema.Column, excel: bool) -> tuple[pd.Series, pd.Series]:
     """(values, unparseable mask) of one column; values are NaN/NaT/NA where not parsed."""
-    converter = {"int": _to_int, "float": _to_float, "str": _to_str, "bool": _to_bool,
-                 "datetime": _to_datetime, "date": _to_date}[col.dtype]
     if col.dtype in ("datetime", "date"):
-        values, bad = converter(raw, excel)
+        values, bad = _to_datetime(raw, excel)
+        values = values.dt.normalize() if col.dtype == "date" else values
     elif col.dtype == "float":
-        values, bad = converter(raw, percent=col.unit == "比例")
+        values, bad = _to_float(raw, percent=col.unit == "比例")
     else:
-        values, bad = converter(raw)
+        values, bad = {"int": _to_int, "str": _to_str, "bool": _to_bool}[col.dtype](raw)
     return values, pd.Series(np.asarray(bad, dtype=bool), index=raw.index)
-
-
-def _is_text(s: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s))
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -679,11 +675,6 @@ def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = _as_text(s).str.lower()
     values = text.map(_BOOL_WORDS).astype("boolean")
     return values, text.notna() & values.isna()
-
-
-def _to_date(s: pd.Series, excel: bool) -> tuple[pd.Series, pd.Series]:
-    values, bad = _to_datetime(s, excel)
-    return values.dt.normalize(), bad
 
 
 def _to_datetime(s: pd.Series, excel: bool) -> tuple[pd.Series, pd.Series]:
