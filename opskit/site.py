@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -53,19 +54,24 @@ def build_site(out_dir: str | Path = "build/html") -> Path:
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".site-"))
-    entries = []
-    for ch in chapters.CHAPTERS:
-        started = time.perf_counter()
-        executed = staging / f"{ch.stem}.ipynb"
-        execute(ch.notebook, executed)
-        to_html(executed, staging / f"{ch.stem}.html")
-        seconds = time.perf_counter() - started
-        print(f"  第 {ch.number} 章 {ch.title}：{seconds:.1f} 秒", flush=True)
-        entries.append(ENTRY.format(href=f"{ch.stem}.html", number=ch.number, stem=ch.stem,
-                                    title=html.escape(ch.title), summary=html.escape(ch.summary),
-                                    seconds=seconds))
-    page = PAGE.format(chapters="\n".join(entries), count=len(entries),
-                       built=time.strftime("%Y-%m-%d %H:%M"))
-    (staging / "index.html").write_text(page, encoding="utf-8")
-    copy_tree_atomic(staging, out_dir)
+    try:
+        entries = [_render_chapter(ch, staging) for ch in chapters.CHAPTERS]
+        page = PAGE.format(chapters="\n".join(entries), count=len(entries),
+                           built=time.strftime("%Y-%m-%d %H:%M"))
+        (staging / "index.html").write_text(page, encoding="utf-8")
+        copy_tree_atomic(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out_dir / "index.html"
+
+
+def _render_chapter(ch: chapters.Chapter, staging: Path) -> str:
+    """Execute one chapter into ``staging``, render it, and return its index entry."""
+    started = time.perf_counter()
+    executed = staging / f"{ch.stem}.ipynb"
+    execute(ch.notebook, executed)
+    to_html(executed, staging / f"{ch.stem}.html")
+    seconds = time.perf_counter() - started
+    print(f"  第 {ch.number} 章 {ch.title}：{seconds:.1f} 秒", flush=True)
+    return ENTRY.format(href=f"{ch.stem}.html", number=ch.number, stem=ch.stem,
+                        title=html.escape(ch.title), summary=html.escape(ch.summary), seconds=seconds)
