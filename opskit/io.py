@@ -638,9 +638,7 @@ def _to_float(s: pd.Series, percent: bool = False) -> tuple[pd.Series, pd.Series
 
 
 def _to_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype("Int64"), pd.Series(False, index=s.index)
-    if pd.api.types.is_integer_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_integer_dtype(s):
         return s.astype("Int64"), pd.Series(False, index=s.index)
     if pd.api.types.is_float_dtype(s):
         fractional = s.notna() & (s % 1 != 0)
