@@ -93,8 +93,7 @@ class Dataset:
                     "或在列映射文件中用 file: 指明文件名",
             )
         mapping = self._colmap.tables.get(table) if self._colmap else None
-        frame = read_table(path, table, mapping.columns if mapping else None,
-                           drop_invalid=self.drop_invalid)
+        frame = read_table(path, table, mapping, drop_invalid=self.drop_invalid)
         if frame.attrs.get("dropped"):
             self.dropped[table] = dict(frame.attrs["dropped"])
         return frame

@@ -17,7 +17,10 @@ FONT_FAMILY = "Noto Sans CJK SC"
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 # A calm qualitative palette; the first colour marks "our" series, grey marks context.
-PALETTE = ["#2a6f97", "#e07a5f", "#81b29a", "#f2cc8f", "#6d597a", "#3d405b", "#b5838d", "#8d99ae"]
+PALETTE = [
+    "#2a6f97", "#e07a5f", "#81b29a", "#f2cc8f", "#6d597a",
+    "#3d405b", "#b5838d", "#8d99ae", "#bc6c25", "#4d908e", "#f28482", "#606c38",
+]
 GREY = "#9aa0a6"
 HIGHLIGHT = "#d62828"
 
@@ -59,7 +62,8 @@ def set_theme(context: str = "notebook") -> None:
             "savefig.dpi": 120,
             "savefig.bbox": "tight",
             "axes.titlesize": 13,
-            "axes.titleweight": "bold",
+            # The bundled CJK font has one weight; asking for bold only triggers findfont warnings.
+            "axes.titleweight": "normal",
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
@@ -118,7 +122,7 @@ def layer_diagram(layers, title: str | None = None, ax=None):
     height, gap, label_w = 0.8, 0.25, 1.6
     for level, (name, boxes) in enumerate(layers):
         y = level * (height + gap)
-        ax.text(label_w - 0.1, y + height / 2, name, ha="right", va="center", fontsize=11, weight="bold")
+        ax.text(label_w - 0.1, y + height / 2, name, ha="right", va="center", fontsize=11)
         width = (10 - label_w) / len(boxes)
         for i, text in enumerate(boxes):
             x = label_w + i * width
@@ -126,7 +130,7 @@ def layer_diagram(layers, title: str | None = None, ax=None):
                                         boxstyle="round,pad=0.02", linewidth=0,
                                         facecolor=PALETTE[level % len(PALETTE)], alpha=0.85))
             ax.text(x + width / 2, y + height / 2, text, ha="center", va="center",
-                    fontsize=10, color="white", weight="bold", wrap=True)
+                    fontsize=10, color="white", wrap=True)
     ax.set_xlim(0, 10)
     ax.set_ylim(-0.1, len(layers) * (height + gap))
     ax.axis("off")

@@ -48,6 +48,18 @@ def test_chapter_follows_the_template(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.stem)
+def test_chapter_plots_have_every_glyph(chapter):
+    """Missing glyphs and font fallbacks show up as stderr in the stored outputs."""
+    streams = "".join(o.get("text", "") for c in _read(chapter.notebook).cells if c.cell_type == "code"
+                      for o in c.outputs if o.get("output_type") == "stream")
+    for symptom in ("missing from font", "Glyph", "findfont"):
+        assert symptom not in streams
+    images = [o for c in _read(chapter.notebook).cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) >= 3, "a chapter shows its analysis with real charts"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.stem)
 def test_chapter_has_an_exercise_with_a_solution(chapter):
     assert chapter.exercise.exists()
     assert (EXERCISE_DIR / "solutions" / chapter.exercise.name).exists()
