@@ -50,8 +50,21 @@ def execute_all() -> None:
         write_learner_copy(solution)
 
 
+def execute_some(paths: list[str]) -> None:
+    """Execute the given chapter or solution notebooks in place (and refresh learner copies)."""
+    for path in map(Path, paths):
+        print(f"{path}: {execute_in_place(path.resolve()):.1f} s", flush=True)
+        if path.resolve().parent == SOLUTION_DIR:
+            write_learner_copy(path.resolve())
+
+
+USAGE = """usage: python -m opskit.maintain execute-all
+       python -m opskit.maintain execute NOTEBOOK [NOTEBOOK ...]"""
+
 if __name__ == "__main__":
-    commands = {"execute-all": execute_all}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        sys.exit(f"usage: python -m opskit.maintain {{{','.join(commands)}}}")
-    commands[sys.argv[1]]()
+    if sys.argv[1:2] == ["execute-all"] and len(sys.argv) == 2:
+        execute_all()
+    elif sys.argv[1:2] == ["execute"] and len(sys.argv) > 2:
+        execute_some(sys.argv[2:])
+    else:
+        sys.exit(USAGE)
