@@ -49,7 +49,7 @@ class Chapter:
         return tuple(seen)
 
 
-CHAPTERS: tuple[Chapter, ...] = (
+_REGISTERED: list[Chapter] = [
     Chapter(
         "00", "00_overview", "开场与导入：精细化运营全局框架",
         "精细化运营是什么、产品与运营、大数据对运营的新要求、全局框架，以及贯穿全课的模拟公司数据导览。",
@@ -63,7 +63,9 @@ CHAPTERS: tuple[Chapter, ...] = (
             Section("模拟公司数据导览：行为、实验与其他业务数据", ("events", "experiments")),
         ),
     ),
-)
+]
+
+CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))
 
 
 def find(chapter: str) -> Chapter:

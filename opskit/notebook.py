@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pandas as pd
 
 from . import schema
@@ -61,3 +65,27 @@ def data_header(data: Dataset, tables: tuple[str, ...] = ("users", "orders")) ->
             "截止": "" if pd.isna(last) else f"{last:%Y-%m-%d}",
         })
     return pd.DataFrame(rows)
+
+
+#: Set by ``opskit run``: folder where key tables are collected for the report's Excel workbook.
+REPORT_TABLES_ENV = "OPSKIT_REPORT_TABLES"
+_report_count = 0
+
+
+def report_table(title: str, frame: pd.DataFrame, show: bool = True) -> pd.DataFrame:
+    """Show a key table and, during ``opskit run``, collect it for the report's Excel workbook.
+
+    Call it for the one to three tables of a section that a manager would want to keep
+    (segment sizes, the channel matrix, the list of users to act on...).
+    """
+    global _report_count
+    folder = os.environ.get(REPORT_TABLES_ENV)
+    if folder:
+        _report_count += 1
+        safe = re.sub(r"[\\/:*?\[\]]", "_", title)[:60]
+        frame.to_pickle(Path(folder) / f"{_report_count:03d}_{safe}.pkl")
+    if show:
+        from IPython.display import display
+
+        display(frame)
+    return frame
