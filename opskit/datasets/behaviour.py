@@ -27,7 +27,7 @@ WITH_CATEGORY = {E["search"], E["view_item"], E["add_favorite"], E["add_to_cart"
 ENGAGEMENT_SHAPE = 2.0          # engagement ~ Gamma(shape, 1/shape): mean 1
 FAVORITE_RATE = 1.8             # mean favourites in the first 7 days at engagement 1
 FIRST_WEEK_SESSIONS = 1.5       # mean extra sessions in the first 7 days at engagement 1
-BROWSE_PER_ORDER = 0.25         # buyers' browse sessions per order, over their active life
+BROWSE_PER_ORDER = 0.15         # buyers' browse sessions per order, over their active life
 NON_BUYER_SESSIONS = 1.2        # non-buyers' sessions after the first week (decaying)
 NON_BUYER_DECAY_DAYS = 10.0
 FADE_DAYS = 28                  # engagement fades linearly over the last 4 weeks before dropout
@@ -84,11 +84,12 @@ class _Log:
         self.parts: list[tuple[np.ndarray, ...]] = []
 
     def add(self, user, t, event: str, category=None) -> None:
-        user = np.asarray(user)
+        # Narrow dtypes: the log of a million-user world has tens of millions of rows.
+        user = np.asarray(user, dtype=np.int32)
         if category is None:
             category = (self.random_categories(len(user)) if E[event] in WITH_CATEGORY
                         else np.full(len(user), -1, dtype=np.int8))
-        self.parts.append((user, np.asarray(t, dtype=np.int64),
+        self.parts.append((user, np.asarray(t, dtype=np.int32),
                            np.full(len(user), E[event], dtype=np.int8), category))
 
     def session(self, user, t, spec) -> None:
@@ -101,7 +102,8 @@ class _Log:
 
 
 def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
-                    lines: dict[str, np.ndarray]) -> pd.DataFrame:
+                    first_category: np.ndarray) -> pd.DataFrame:
+    """The events log, in time order; ``first_category`` is each order's first line category."""
     rng = rng_for(cfg, "events")
     horizon = int((cfg.end - cfg.start).total_seconds())
     log = _Log(rng)
@@ -118,15 +120,19 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     log.add(fav_user, pop.t_reg[fav_user] + rng.integers(60, AHA_WINDOW_DAYS * DAY_S - 60,
                                                          len(fav_user)), "add_favorite")
 
-    _order_funnels(log, book, lines, pop.t_reg)
+    _order_funnels(log, book, first_category, pop.t_reg)
     _buyer_sessions(log, book, horizon, pop.n)
     _non_buyer_sessions(log, pop, book, engagement)
     log.add(pop.extra["invite_inviter"], pop.extra["invite_t"], "share")
 
     user, t, event, category = (np.concatenate(c) for c in zip(*log.parts))
+    log.parts.clear()
     keep = (t >= 0) & (t < horizon)
     user, t, event, category = user[keep], t[keep], event[keep], category[keep]
-    order = np.lexsort((event, user, t))
+    # One integer key orders by time, then user, then event type.
+    key = (t.astype(np.int64) * pop.n + user) * len(EVENT_TYPES) + event
+    order = np.argsort(key)
+    del key
     return conform({
         "user_id": user[order].astype(np.int64) + 1,
         "event_time": timestamps(cfg, t[order]),
@@ -136,14 +142,12 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     }, "events")
 
 
-def _order_funnels(log: _Log, book: OrderBook, lines: dict[str, np.ndarray],
+def _order_funnels(log: _Log, book: OrderBook, first_category: np.ndarray,
                    t_reg: np.ndarray) -> None:
     rng = log.rng
     in_app = np.flatnonzero(book.platform == 0)
     user, t = book.user[in_app], book.t[in_app]
-    category = np.full(len(book.t), -1, dtype=np.int8)
-    category[lines["order"][lines["first_line"]]] = lines["category"][lines["first_line"]]
-    category = category[in_app]
+    category = first_category[in_app]
     checkout = t - rng.integers(10, 120, len(t))
     cart = checkout - rng.integers(60, 600, len(t))
     view = cart - rng.integers(30, 300, len(t))

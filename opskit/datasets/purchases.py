@@ -36,7 +36,7 @@ LATE_FIRST_ORDER = 0.20        # among the others, share who still order in days
 LATE_DELAY_DAYS = 30.0
 
 PLATFORMS = ["app", "mini_program", "store"]
-PLATFORM_MIX = np.tile([0.55, 0.37, 0.08], (len(CHANNELS), 1))
+PLATFORM_MIX = np.tile([0.45, 0.45, 0.10], (len(CHANNELS), 1))
 PLATFORM_MIX[CHANNELS["channel_id"].tolist().index("offline")] = [0.35, 0.25, 0.40]
 
 COUPONS = ["NEW15", "FULL10", "FRESH5", "VIP20"]
@@ -57,9 +57,13 @@ CATEGORIES = pd.DataFrame({
 })
 CATEGORY_POPULARITY = np.array([0.20, 0.16, 0.14, 0.06, 0.08, 0.05, 0.07, 0.07, 0.06, 0.05,
                                 0.03, 0.03])
+CATEGORY_CDF = np.r_[np.cumsum(CATEGORY_POPULARITY)[:-1] / CATEGORY_POPULARITY.sum(), 1.0]
 SKU_PREFIX = ["VEG", "FRU", "MEA", "SEA", "DAI", "BAK", "GRA", "SNA", "BEV", "FRO", "PER", "HOU"]
 SKU_MEDIAN_PRICE = np.array([6, 15, 22, 45, 12, 10, 25, 12, 15, 20, 25, 18], dtype=float)
 SKUS_PER_CATEGORY = 25
+# Popularity of a SKU within its category: Zipf with exponent 1.6 over the ranks.
+SKU_ZIPF_CDF = np.cumsum(np.arange(1, SKUS_PER_CATEGORY + 1) ** -1.6)
+SKU_ZIPF_CDF /= SKU_ZIPF_CDF[-1]
 LINES_PER_ORDER = 2.2           # mean lines before the link, at basket size 1
 BASKET_SHAPE = 3.0
 LINK_FROM, LINK_TO = 5, 4        # 烘焙 (bakery) -> 乳品 (dairy)
@@ -92,7 +96,7 @@ CARD = f"""\
 - **实付金额：Gamma-Gamma**，每单 z ~ Gamma(p={GAMMA_GAMMA["p"]}, ν)，ν ~ Gamma(q={GAMMA_GAMMA["q"]}, v={GAMMA_GAMMA["v"]})（均为速率参数），
   总体平均客单价 pv/(q−1) = {GAMMA_GAMMA["p"] * GAMMA_GAMMA["v"] / (GAMMA_GAMMA["q"] - 1):.0f} 元，保留两位小数（最低 1 元）。
   {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15；
-  优惠金额加在实付之上：各明细金额之和 = amount + discount。下单端 app/小程序/门店 = 55%/37%/8%（门店扫码用户更多在门店）。
+  优惠金额加在实付之上：各明细金额之和 = amount + discount。下单端 app/小程序/门店 = 45%/45%/10%（门店扫码用户更多在门店）。
 - 订单明细：12 个品类、每品类 {SKUS_PER_CATEGORY} 个 SKU（品类内热度服从 Zipf）。每单有一个篮子大小因子
   s ~ Gamma({BASKET_SHAPE:.0f}, 1/{BASKET_SHAPE:.0f})，各品类的行数 ~ Poisson(s × {LINES_PER_ORDER} × 品类热度)，彼此独立（空篮子补一行），
   所以其他品类对之间 lift ≈ 1。明细金额按 SKU 单价 × 数量分摊订单原价（分为单位，精确相加）。
@@ -163,10 +167,12 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
 
     user = np.concatenate([buyer, buyer[owner]])
     t = np.concatenate([t_first[buyer], t_repeat])
+    # Dropout comes right after the last order (taken after the daytime shuffle).
     t_death = np.full(n, np.inf)
-    death = np.full(nb, -1, dtype=np.int64)
-    np.maximum.at(death, owner, t_repeat)  # the last order, after the daytime shuffle
-    t_death[buyer[dead]] = death[dead]
+    repeaters = np.flatnonzero(x > 0)
+    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
+    died = dead[repeaters]
+    t_death[buyer[repeaters[died]]] = np.asarray(last_order)[died]
 
     # Gamma-Gamma: nu per buyer (rate), amount per order Gamma(p, rate nu).
     nu = np.zeros(n)
@@ -183,7 +189,7 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     cum = np.cumsum(PLATFORM_MIX, axis=1)
     platform = (rng.random(len(user))[:, None] > cum[pop.channel[user]]).sum(axis=1).clip(0, 2)
 
-    order = np.lexsort((user, t))
+    order = np.argsort(t * n + user)  # time, then user
     first_time = np.full(n, -1, dtype=np.int64)
     first_time[buyer] = t_first[buyer]
     return OrderBook(user=user[order], t=t[order], amount=amount[order], coupon=coupon[order],
@@ -235,28 +241,22 @@ def simulate_lines(cfg: WorldConfig, book: OrderBook) -> dict[str, np.ndarray]:
     """Basket lines of every order: order position, category, SKU, quantity and amount (cents).
 
     Given a basket-size factor s ~ Gamma(BASKET_SHAPE, 1/BASKET_SHAPE), each category appears
-    with Poisson(s x LINES_PER_ORDER x popularity) lines, independently of the others, so pairs of
-    categories are mildly positively associated through s; empty baskets get one line. Line
+    with Poisson(s x LINES_PER_ORDER x popularity) lines, independently of the others (drawn as
+    a Poisson total split by popularity); empty baskets get one line. Line
     amounts split the gross value (amount + discount) in proportion to unit price x quantity, in
     integer cents, so they add up exactly.
     """
     rng = rng_for(cfg, "lines")
     n_orders = len(book.t)
-    n_cat = len(CATEGORIES)
     size = rng.gamma(BASKET_SHAPE, 1 / BASKET_SHAPE, n_orders)
-    counts = np.empty((n_orders, n_cat), dtype=np.int8)
-    for c in range(n_cat):  # twelve categories
-        counts[:, c] = np.minimum(rng.poisson(size * LINES_PER_ORDER * CATEGORY_POPULARITY[c]), 6)
-    empty = np.flatnonzero(counts.sum(axis=1) == 0)
-    counts[empty, rng.choice(n_cat, len(empty), p=CATEGORY_POPULARITY)] = 1
-    # The planted link: bakery baskets without dairy get a dairy line.
-    link = (counts[:, LINK_FROM] > 0) & (counts[:, LINK_TO] == 0)
-    counts[link & (rng.random(n_orders) < LINK_ADD_PROBABILITY), LINK_TO] = 1
-
-    cell = np.repeat(np.arange(counts.size, dtype=np.int64), counts.ravel())
-    order, category = np.divmod(cell, n_cat)
-    sku_rank = np.minimum(rng.zipf(1.6, len(order)) - 1, SKUS_PER_CATEGORY - 1)
-    quantity = 1 + rng.poisson(0.4, len(order))
+    # Independent Poisson counts per category = a Poisson total split by popularity.
+    n_lines = np.maximum(rng.poisson(size * LINES_PER_ORDER), 1)
+    del size
+    order = np.repeat(np.arange(n_orders), n_lines)
+    category = np.searchsorted(CATEGORY_CDF, rng.random(len(order))).astype(np.int8)
+    order, category = _add_linked_lines(rng, order, category, n_lines)
+    sku_rank = np.searchsorted(SKU_ZIPF_CDF, rng.random(len(order))).astype(np.int16)
+    quantity = (1 + rng.poisson(0.4, len(order))).astype(np.int16)
     weight = sku_prices(cfg)[category, sku_rank] * quantity
     gross_cents = np.round((book.amount + book.discount) * 100).astype(np.int64)
     share = weight / np.bincount(order, weights=weight, minlength=n_orders)[order]
@@ -266,7 +266,25 @@ def simulate_lines(cfg: WorldConfig, book: OrderBook) -> dict[str, np.ndarray]:
     remainder = gross_cents - np.bincount(order, weights=cents, minlength=n_orders).astype(np.int64)
     cents[first_line] += remainder
     return {"order": order, "category": category.astype(np.int8), "sku": sku_rank,
-            "quantity": quantity, "cents": cents, "first_line": first_line}
+            "quantity": quantity, "cents": cents, "first_category": category[first_line]}
+
+
+def _add_linked_lines(rng: np.random.Generator, order: np.ndarray, category: np.ndarray,
+                      n_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The planted link: bakery baskets without dairy get one more line, of dairy.
+
+    The new line goes at the end of its order's block; lines stay grouped by order without a sort.
+    """
+    n_orders = len(n_lines)
+    has_from = np.bincount(order, weights=category == LINK_FROM, minlength=n_orders) > 0
+    has_to = np.bincount(order, weights=category == LINK_TO, minlength=n_orders) > 0
+    extra = (has_from & ~has_to & (rng.random(n_orders) < LINK_ADD_PROBABILITY)).astype(np.int64)
+    shift = np.cumsum(extra) - extra          # lines added before each order
+    new_n = n_lines + extra
+    out_category = np.empty(len(order) + int(extra.sum()), dtype=np.int8)
+    out_category[np.arange(len(order)) + shift[order]] = category
+    out_category[np.cumsum(new_n)[extra == 1] - 1] = LINK_TO
+    return np.repeat(np.arange(n_orders), new_n), out_category
 
 
 def order_lines_frame(lines: dict[str, np.ndarray]) -> pd.DataFrame:

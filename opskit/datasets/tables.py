@@ -29,7 +29,7 @@ def labels(codes: np.ndarray, names, mask: np.ndarray | None = None) -> pd.Serie
 
     Built with a pyarrow ``take`` so that tens of millions of rows cost well under a second.
     """
-    dictionary = pa.array(list(names), type=pa.string())
+    dictionary = pa.array(list(names), type=pa.large_string())  # pandas' own storage type
     indices = pa.array(np.asarray(codes, dtype=np.int32), mask=mask)
     return pd.Series(dictionary.take(indices), dtype=STRING_DTYPE)
 
@@ -57,14 +57,15 @@ def conform(frame: pd.DataFrame | dict, table: str) -> pd.DataFrame:
     int -> int64 (nullable: Int64), float -> float64, str -> pandas' default string dtype,
     datetime/date -> datetime64[us], bool -> bool. Missing or extra columns are an error.
     """
-    frame = pd.DataFrame(frame)
+    frame = pd.DataFrame(frame, copy=False)
     contract = schema.get(table)
     extra = set(frame.columns) - set(contract.names)
     missing = set(contract.names) - set(frame.columns)
     if extra or missing:
         raise ValueError(f"{table}: extra columns {sorted(extra)}, missing columns {sorted(missing)}")
     out = {col.name: _cast(frame[col.name], col) for col in contract.columns}
-    return pd.DataFrame(out).reset_index(drop=True)
+    # copy=False keeps one block per column: no consolidation copy of tens of millions of rows.
+    return pd.DataFrame(out, copy=False).reset_index(drop=True)
 
 
 def _cast(values: pd.Series, col: schema.Column) -> pd.Series:

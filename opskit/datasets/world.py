@@ -53,6 +53,9 @@ def simulate_core(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     book = purchases.simulate_orders(cfg, pop, p14, new_user_coupon=coupon.treated)
     tests = experiments.simulate_experiments(cfg, pop, book)  # scales treated amounts first
     lines = purchases.simulate_lines(cfg, book)
+    order_lines = purchases.order_lines_frame(lines)
+    first_category = lines.pop("first_category")
+    del lines  # the biggest arrays; the events need only each order's first category
 
     installs = acquisition.installs_frame(cfg, pop)
     world = {
@@ -63,9 +66,9 @@ def simulate_core(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
         "referrals": acquisition.referrals_frame(cfg, pop),
         "categories": purchases.categories_frame(),
         "orders": purchases.orders_frame(cfg, book),
-        "order_lines": purchases.order_lines_frame(lines),
+        "order_lines": order_lines,
         "coupon_experiment": experiments.coupon_frame(pop, book, coupon),
         **tests,
     }
-    world["events"] = behaviour.simulate_events(cfg, pop, book, lines)
+    world["events"] = behaviour.simulate_events(cfg, pop, book, first_category)
     return world
