@@ -221,6 +221,11 @@ def test_aha_users_are_retained_far_more(measured):
     assert TRUTHS["behaviour"]["aha_threshold_k"] == 3
     assert 0.1 < measured["aha_user_share"] < 0.5
     assert measured["aha_retained_rate"] > 1.8 * measured["no_aha_retained_rate"]
+    truths = TRUTHS["behaviour"]
+    assert measured["aha_retained_rate"] == pytest.approx(truths["aha_retained_rate_expected"],
+                                                          abs=0.08)
+    assert measured["no_aha_retained_rate"] == pytest.approx(
+        truths["no_aha_retained_rate_expected"], abs=0.05)
 
 
 def test_activity_stops_after_dropout(demo):

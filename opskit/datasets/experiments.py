@@ -43,8 +43,8 @@ EXPERIMENTS = pd.DataFrame([
      "start_date": "2025-10-06", "end_date": "2025-11-02", "treatment_share": 0.5,
      "conversion_lift": 0.0, "revenue_lift": 0.0, "ctr_lift": 0.0, "ios_treatment_loss": 0.0},
     {"experiment_id": "exp_cart_recommend", "name": "购物车凑单推荐", "metric": "实验期消费",
-     "start_date": "2025-11-03", "end_date": "2025-11-30", "treatment_share": 0.5,
-     "conversion_lift": 0.0, "revenue_lift": 0.10, "ctr_lift": 0.10, "ios_treatment_loss": 0.0},
+     "start_date": "2025-11-03", "end_date": "2025-11-13", "treatment_share": 0.5,
+     "conversion_lift": 0.0, "revenue_lift": 0.20, "ctr_lift": 0.10, "ios_treatment_loss": 0.0},
 ])
 SRM_EXPERIMENT = "exp_search_rank"
 
