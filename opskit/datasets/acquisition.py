@@ -291,7 +291,6 @@ def installs_frame(cfg: WorldConfig, pop: Population) -> pd.DataFrame:
     user_id = np.concatenate([registered + 1, np.zeros(len(ghost_of), dtype=np.int64)])[order]
     is_user = np.concatenate([np.ones(len(registered), bool), np.zeros(len(ghost_of), bool)])[order]
     fraud = fraud[order]
-    pop.extra["install_fraud"] = fraud
     return conform({
         "install_id": np.arange(1, n + 1, dtype=np.int64),
         "channel_id": labels(pop.channel[source[order]], CHANNELS["channel_id"]),

@@ -63,7 +63,7 @@ def simulate_core(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
         "channels": acquisition.channels_frame(),
         "channel_spend": acquisition.channel_spend_frame(cfg, installs),
         "installs": installs,
-        "referrals": acquisition.referrals_frame(cfg, pop),
+        "referrals": acquisition.referrals_frame(cfg, pop),  # also records invites for events
         "categories": purchases.categories_frame(),
         "orders": purchases.orders_frame(cfg, book),
         "order_lines": order_lines,
