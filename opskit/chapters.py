@@ -53,14 +53,14 @@ _REGISTERED: list[Chapter] = [
     Chapter(
         "00", "00_overview", "开场与导入：精细化运营全局框架",
         "精细化运营是什么、产品与运营、大数据对运营的新要求、全局框架，以及贯穿全课的模拟公司数据导览。",
-        required=("users", "orders"),
+        required=("orders",),
         sections=(
-            Section("大数据时代对运营的全新要求", ("users", "orders")),
+            Section("大数据时代对运营的全新要求", ("orders",)),
             Section("产品 vs. 运营", ("events",)),
             Section("精细化运营全局框架", ("users", "orders")),
-            Section("模拟公司数据导览：用户与获客", ("users", "channels")),
-            Section("模拟公司数据导览：订单与品类", ("orders", "order_lines", "categories")),
-            Section("模拟公司数据导览：行为、实验与其他业务数据", ("events", "experiments")),
+            Section("数据导览：用户与获客", ("users", "channels")),
+            Section("数据导览：订单与品类", ("orders", "order_lines", "categories")),
+            Section("数据导览：行为、实验与其他业务数据", ("events", "experiments")),
         ),
     ),
 ]
