@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-
 from opskit import schema
+from opskit.datasets import tables
+from opskit.datasets.tables import labels  # noqa: F401  (re-exported for the peripheral parts)
 
 DATETIME_DTYPE = "datetime64[us]"
 DAY = np.timedelta64(1, "D")
@@ -38,16 +38,6 @@ def per_user_sum(positions: np.ndarray, values: np.ndarray | None, n_users: int)
     return np.bincount(positions[keep], weights=weights, minlength=n_users)
 
 
-def labels(codes: np.ndarray, names) -> pd.Series:
-    """A string column from integer ``codes`` into ``names``.
-
-    A pyarrow ``take`` costs a fraction of building millions of Python strings.
-    """
-    dictionary = pa.array(list(names), type=pa.string())
-    return pd.Series(dictionary.take(pa.array(np.asarray(codes, dtype=np.int32))),
-                     dtype=pd.StringDtype(na_value=np.nan))
-
-
 def to_datetime(values) -> np.ndarray:
     """Timestamps as ``datetime64[us]`` truncated to whole seconds."""
     return np.asarray(values).astype("datetime64[s]").astype(DATETIME_DTYPE)
@@ -59,29 +49,13 @@ def to_date(values) -> np.ndarray:
 
 
 def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Cast ``frame`` to the dtypes of the canonical ``table`` and order its columns.
-
-    Columns not in the contract are an error (they would silently leak into the demo data).
-    """
+    """Cast ``frame`` to the canonical ``table`` (see :func:`opskit.datasets.tables.conform`),
+    first truncating its timestamps to whole seconds and its dates to midnight."""
     contract = schema.get(table)
-    extra = set(frame.columns) - set(contract.names)
-    if extra:
-        raise ValueError(f"{table}: columns not in the contract: {sorted(extra)}")
-    out = {}
+    frame = frame.copy()
     for col in contract.columns:
-        if col.name not in frame:
-            continue
-        values = frame[col.name]
-        if col.dtype == "int":
-            out[col.name] = values.astype("Int64" if col.nullable else "int64")
-        elif col.dtype == "float":
-            out[col.name] = values.astype("float64")
-        elif col.dtype == "str":
-            out[col.name] = values if values.dtype == "str" else values.astype("str")
-        elif col.dtype == "datetime":
-            out[col.name] = pd.Series(to_datetime(values.to_numpy()), index=frame.index)
+        if col.dtype == "datetime":
+            frame[col.name] = to_datetime(frame[col.name].to_numpy())
         elif col.dtype == "date":
-            out[col.name] = pd.Series(to_date(values.to_numpy()), index=frame.index)
-        else:
-            out[col.name] = values.astype("bool")
-    return pd.DataFrame(out).reset_index(drop=True)
+            frame[col.name] = to_date(frame[col.name].to_numpy())
+    return tables.conform(frame, table)
