@@ -1,0 +1,115 @@
+"""KANO survey analysis: the evaluation table, per-feature categories, Better/Worse coefficients.
+
+See METHODS.md §11. Answers are coded 1 喜欢 (Like), 2 理所当然 (Must-be), 3 无所谓 (Neutral),
+4 能忍受 (Live-with), 5 不喜欢 (Dislike).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ANSWERS: tuple[str, ...] = ("我喜欢", "理所当然", "无所谓", "能忍受", "我不喜欢")
+
+#: Rows = functional answer 1..5, columns = dysfunctional answer 1..5 (Berger et al. 1993).
+KANO_TABLE: tuple[str, ...] = (
+    "QAAAO",
+    "RIIIM",
+    "RIIIM",
+    "RIIIM",
+    "RRRRQ",
+)
+
+CATEGORIES: tuple[str, ...] = ("A", "O", "M", "I", "R", "Q")
+CATEGORY_NAMES: dict[str, str] = {
+    "A": "魅力属性", "O": "期望属性", "M": "必备属性", "I": "无差异属性", "R": "反向属性", "Q": "可疑结果",
+}
+#: Tie-break order for the mode (Berger et al.): M > O > A > I, then R, Q.
+TIE_ORDER: tuple[str, ...] = ("M", "O", "A", "I", "R", "Q")
+
+DECISIONS: dict[str, str] = {
+    "M": "必须做好：缺了会强烈不满，做好了也只是不扣分；保证底线，不必过度投入。",
+    "O": "越多越好：投入与满意度成正比，是竞争的主战场，按性价比持续投入。",
+    "A": "惊喜点：没有不会不满，有了明显加分；小成本做出差异化。",
+    "I": "用户无所谓：不要投入资源，或砍掉以降低复杂度。",
+    "R": "做了反而招致反感：停止或改为可关闭的选项。",
+    "Q": "答案自相矛盾：检查题目表述和作答质量。",
+}
+
+
+def kano_table() -> pd.DataFrame:
+    """The 5×5 evaluation table as a frame (rows 正向问题/functional, columns 反向问题/dysfunctional)."""
+    return pd.DataFrame([list(row) for row in KANO_TABLE],
+                        index=pd.Index(ANSWERS, name="正向问题（具备该功能）"),
+                        columns=pd.Index(ANSWERS, name="反向问题（不具备该功能）"))
+
+
+def classify(functional, dysfunctional) -> np.ndarray:
+    """Category letter of each answer pair (vectorised lookup in :data:`KANO_TABLE`)."""
+    f = np.asarray(functional, dtype=int)
+    d = np.asarray(dysfunctional, dtype=int)
+    if ((f < 1) | (f > 5) | (d < 1) | (d > 5)).any():
+        raise ValueError("KANO answers must be coded 1..5")
+    grid = np.array([list(row) for row in KANO_TABLE], dtype=object)
+    return grid[f - 1, d - 1]
+
+
+def category_counts(survey: pd.DataFrame, feature: str = "feature", functional: str = "functional",
+                    dysfunctional: str = "dysfunctional") -> pd.DataFrame:
+    """Respondents per feature and category (columns A, O, M, I, R, Q; every column present)."""
+    cat = pd.Categorical(classify(survey[functional], survey[dysfunctional]), categories=CATEGORIES)
+    counts = pd.crosstab(survey[feature], cat, dropna=False).reindex(columns=list(CATEGORIES), fill_value=0)
+    counts.columns.name = "category"
+    return counts.astype("int64")
+
+
+def kano_coefficients(counts: pd.DataFrame) -> pd.DataFrame:
+    """Category (mode with tie-break M > O > A > I), Better and Worse per feature.
+
+    ``Better = (A+O)/(A+O+M+I)`` and ``Worse = -(O+M)/(A+O+M+I)``; R and Q are excluded from the
+    denominator. ``counts`` has columns A, O, M, I, R, Q (e.g. from :func:`category_counts`).
+    """
+    c = counts.reindex(columns=list(CATEGORIES), fill_value=0).astype(float)
+    base = c["A"] + c["O"] + c["M"] + c["I"]
+    out = pd.DataFrame(index=c.index)
+    out["n"] = c.sum(axis=1).astype("int64")
+    ordered = c[list(TIE_ORDER)]
+    out["category"] = ordered.idxmax(axis=1)  # idxmax takes the first maximum: the tie order
+    out["category_name"] = out["category"].map(CATEGORY_NAMES)
+    out["better"] = (c["A"] + c["O"]) / base
+    out["worse"] = -(c["O"] + c["M"]) / base
+    return out
+
+
+def kano_analysis(survey: pd.DataFrame, **columns) -> pd.DataFrame:
+    """Counts, shares, category, Better and Worse per feature of a long-format KANO survey."""
+    counts = category_counts(survey, **columns)
+    shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
+    return pd.concat([counts, shares, kano_coefficients(counts)], axis=1)
+
+
+def better_worse_plot(result: pd.DataFrame, ax=None, title: str | None = None, split: float = 0.5):
+    """Better against |Worse| with quadrant lines at ``split`` (0.5 by default)."""
+    import matplotlib.pyplot as plt
+
+    from .viz import PALETTE
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 5.5))
+    colors = {c: PALETTE[i] for i, c in enumerate(CATEGORIES)}
+    for name, row in result.iterrows():
+        ax.scatter(-row["worse"], row["better"], s=80, color=colors.get(row["category"], PALETTE[0]))
+        ax.annotate(f"{name}（{CATEGORY_NAMES.get(row['category'], '')}）", (-row["worse"], row["better"]),
+                    xytext=(6, 4), textcoords="offset points", fontsize=9)
+    ax.axhline(split, color="grey", lw=0.8, ls="--")
+    ax.axvline(split, color="grey", lw=0.8, ls="--")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("|Worse| 不满意影响力（缺了有多不满）")
+    ax.set_ylabel("Better 满意影响力（有了有多满意）")
+    for x, y, text in [(0.75, 0.95, "期望属性区"), (0.25, 0.95, "魅力属性区"),
+                       (0.75, 0.05, "必备属性区"), (0.25, 0.05, "无差异区")]:
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, color="grey")
+    if title:
+        ax.set_title(title)
+    return ax
