@@ -1,0 +1,92 @@
+"""Churn early-warning model: METHODS.md §17 oracles, leakage canary and the demo churn signal."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from opskit.churn import (ChurnModel, LeakageError, add_feature, auc, build_snapshots,
+                          churn_labels, snapshot_features, top_decile_lift)
+from opskit.datasets import load_demo
+
+TRAIN_T0 = ["2025-03-01", "2025-05-01", "2025-07-01"]
+TEST_T0 = ["2025-10-01"]
+H = 60
+
+
+@pytest.mark.parametrize("p", [0.02, 0.2, 0.5])
+def test_metric_oracles(p):
+    rng = np.random.default_rng(7)
+    n = 200_000
+    y = rng.random(n) < p
+    random = rng.random(n)
+    assert auc(y, random) == pytest.approx(0.5, abs=0.01)
+    assert top_decile_lift(y, random) == pytest.approx(1.0, abs=0.1)
+    perfect = y + rng.random(n) * 0.5
+    assert auc(y, perfect) == 1.0
+    assert top_decile_lift(y, perfect) == pytest.approx(min(1 / y.mean(), 10), rel=1e-9)
+    noisy = y + rng.normal(0, 1, n)
+    assert auc(y, np.exp(noisy)) == pytest.approx(auc(y, noisy), abs=1e-12)
+    assert auc(y, -noisy) == pytest.approx(1 - auc(y, noisy), abs=1e-12)
+
+
+def test_auc_ties_and_lift_ties():
+    assert auc([1, 0], [0.3, 0.3]) == 0.5
+    assert top_decile_lift([1, 0] * 50, np.zeros(100)) == pytest.approx(1.0)  # all tied: no lift
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_demo("orders"), load_demo("events")
+
+
+@pytest.fixture(scope="module")
+def snaps(demo):
+    orders, events = demo
+    return (build_snapshots(orders, TRAIN_T0, H, events=events),
+            build_snapshots(orders, TEST_T0, H, events=events))
+
+
+def test_features_use_only_data_before_t0(demo):
+    orders, events = demo
+    t0 = pd.Timestamp(TEST_T0[0])
+    full = snapshot_features(orders, t0, events)
+    cut = snapshot_features(orders[orders["order_time"] < t0], t0, events[events["event_time"] < t0])
+    pd.testing.assert_frame_equal(full, cut)
+    assert full.attrs["source_max_time"] < t0
+    assert (full["recency_days"] <= 90).all()  # population: alive at t0
+
+
+def test_labels_refuse_censored_windows(demo):
+    orders, _ = demo
+    with pytest.raises(ValueError, match="删失"):
+        churn_labels(orders, [1], "2025-12-01", 60)
+    y = churn_labels(orders, orders["user_id"].unique()[:50], "2025-06-01", 30)
+    assert set(y.unique()) <= {0, 1}
+
+
+def test_leakage_canary(demo, snaps):
+    """A feature computed at the extraction date makes AUC suspiciously high, and is refused."""
+    orders, _ = demo
+    _, test = snaps
+    extraction = orders["order_time"].max()
+    days_since_last = (extraction - orders.groupby("user_id")["order_time"].max()).dt.days
+    leaky = test["user_id"].map(days_since_last)
+    assert auc(test["churn"], leaky) > 0.97
+    with pytest.raises(LeakageError):
+        add_feature(test, "days_since_last_at_extraction", days_since_last, extraction)
+    ok = add_feature(test, "dummy", pd.Series(1.0, index=test["user_id"]), "2025-09-30")
+    assert "dummy" in ok
+
+
+def test_model_beats_recency_baseline_out_of_time(snaps):
+    train, test = snaps
+    assert train["t0"].max() < test["t0"].min()
+    model = ChurnModel().fit(train)
+    p = model.predict_proba(test)
+    model_auc, base_auc = auc(test["churn"], p), auc(test["churn"], test["recency_days"])
+    assert model_auc > base_auc and model_auc > 0.85
+    assert top_decile_lift(test["churn"], p) > top_decile_lift(test["churn"], test["recency_days"])
+    actions = model.action_list(test, 0.1)
+    assert len(actions) == round(len(test) * 0.1)
+    assert actions["流失概率"].is_monotonic_decreasing
+    assert actions["user_id"].isin(test["user_id"]).all() and actions["主要原因"].str.len().gt(0).all()
