@@ -102,8 +102,8 @@ class WorkshopState:
         lines += ["", "## KPI 清单", "", "| 指标 | 口径 | 责任人 | 目标 | 频率 | 最新值 |", "|---|---|---|---:|---|---:|"]
         for k in self.kpis:
             definition = mc.CATALOG[k.metric].definition if k.metric in mc.CATALOG else ""
-            target = "" if k.target is None else f"{k.target:,.4g}"
-            lines.append(f"| {_label(k.metric)} | {definition} | {k.owner} | {target} | {k.frequency} | "
+            lines.append(f"| {_label(k.metric)} | {definition} | {k.owner} | {_fmt_target(k.metric, k.target)} | "
+                         f"{k.frequency} | "
                          f"{latest.get(k.metric, '')} |")
         return "\n".join(lines) + "\n"
 
@@ -224,6 +224,21 @@ def demo_state() -> WorkshopState:
     )
 
 
+def baseline_target(base: float, metric: "mc.MetricDef") -> float:
+    """An example target from a baseline: ×1.1 for counts and amounts, ×0.95 for costs, and for
+    rates a 10% cut of the gap to 100% (0.80 → 0.82), so a target never exceeds 100%."""
+    if metric.unit == "比例":
+        return base + 0.1 * (1 - base)
+    return base * (1.1 if metric.higher_is_better else 0.95)
+
+
+def _fmt_target(metric: str, target: float | None) -> str:
+    if target is None:
+        return ""
+    unit = mc.CATALOG[metric].unit if metric in mc.CATALOG else ""
+    return f"{target:.1%}" if unit == "比例" else f"{target:,.4g}"
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -339,7 +354,7 @@ class DataSystemCanvas:
         checks = "".join(f"<tr><td>{r['恒等式']}</td><td>{r['成立']}</td></tr>" for _, r in ident.iterrows())
         self.live.value = (f"<b>最新一期数值</b><table>{rows}</table>"
                            f"<b>指标树恒等式检查</b><table>{checks}</table>")
-        kpis = "".join(f"<tr><td>{_label(k.metric)}</td><td>{k.owner}</td><td>{'' if k.target is None else k.target}"
+        kpis = "".join(f"<tr><td>{_label(k.metric)}</td><td>{k.owner}</td><td>{_fmt_target(k.metric, k.target)}"
                        f"</td><td>{k.frequency}</td><td>{latest.get(k.metric, '')}</td></tr>" for k in self.state.kpis)
         self.kpi_table.value = ("<table><tr><th>指标</th><th>责任人</th><th>目标</th><th>频率</th><th>最新值</th></tr>"
                                 f"{kpis}</table>")

@@ -108,3 +108,14 @@ def test_canvas_on_partial_data_lists_unavailable_metrics(tmp_path):
     assert "活跃用户数" in canvas.missing.value
     assert "paid_cac" not in canvas.values.columns and "不可用" in canvas.live.value
     assert "active_users" not in [v for _, v in canvas.north_star.options]
+
+
+def test_baseline_targets_never_exceed_100_percent():
+    from opskit import metric_catalog as mc
+
+    assert ws.baseline_target(0.8, mc.get("repeat_rate")) == pytest.approx(0.82)
+    assert ws.baseline_target(0.99, mc.get("retention_30d")) < 1
+    assert ws.baseline_target(100, mc.get("gmv")) == pytest.approx(110)
+    assert ws.baseline_target(40, mc.get("paid_cac")) == pytest.approx(38)
+    state = ws.WorkshopState(kpis=[ws.KPI("repeat_rate", "甲", 0.82)])
+    assert "| 当期复购率 | 当期下单 ≥ 2 次的用户 ÷ 当期下单用户 | 甲 | 82.0% | 月 |" in state.to_markdown()
