@@ -63,6 +63,20 @@ _REGISTERED: list[Chapter] = [
             Section("数据导览：行为、实验与其他业务数据", ("events", "experiments")),
         ),
     ),
+    Chapter(
+        "01", "01_data_system", "运营数据体系",
+        "北极星指标与成交额指标树，趋势、对比、驱动因素拆解（连环替代法、LMDI、Shapley）与日指标异常检测，"
+        "A/B 测试全流程（样本量、SRM、z / Welch / delta 方法、CUPED、多重检验、偷看），以及会说话的图表。",
+        required=("orders",),
+        sections=(
+            Section("大数据赋能运营增长", ("orders",)),
+            Section("北极星指标", ("orders", "events")),
+            Section("精细化运营KPI设计", ("orders", "events")),
+            Section("精细化运营数据分析", ("orders", "events")),
+            Section("AB测试", ("experiments", "assignments")),
+            Section("会说话的数据", ("order_lines", "categories")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))
