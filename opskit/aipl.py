@@ -1,0 +1,80 @@
+"""AIPL consumer stages from behaviour and their flows between two dates (METHODS.md §2).
+
+Each user gets exactly one stage at a date d, checked in the order L → P → I → A (the highest
+stage wins): **L 忠诚** repurchased (orders on at least ``loyalty_min_days`` distinct days within
+``loyalty_days``) or shared within ``interest_days`` after having purchased; **P 购买** purchased
+within ``purchase_days``; **I 兴趣** active brand behaviour (view, search, favourite, add to cart,
+share) within ``interest_days``; **A 认知** passive contact (ad impression, push open, app open)
+within ``awareness_days``. Windows end just before d and are parameters (the Tmall 数据银行 口径
+of 15 days / 2.5 years / one year with more than one purchase day is the default).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from opskit import flows
+
+__all__ = ["AIPL_STAGES", "aipl_stages", "aipl_flows", "flow_rates", "fast_fertility"]
+
+AIPL_STAGES: tuple[str, ...] = ("A 认知", "I 兴趣", "P 购买", "L 忠诚")
+AWARENESS_EVENTS = ("ad_impression", "push_open", "app_open")
+INTEREST_EVENTS = ("view_item", "search", "add_favorite", "add_to_cart", "checkout", "share")
+
+
+def aipl_stages(as_of, orders: pd.DataFrame, events: pd.DataFrame | None = None, *,
+                awareness_days: int = 15, interest_days: int = 15, purchase_days: int = 913,
+                loyalty_days: int = 365, loyalty_min_days: int = 2,
+                awareness_events=AWARENESS_EVENTS, interest_events=INTEREST_EVENTS) -> pd.Series:
+    """Stage of every user with any qualifying behaviour before ``as_of`` (categorical, by user_id)."""
+    as_of = pd.Timestamp(as_of)
+    day = pd.Timedelta(days=1)
+    o = orders[(orders["order_time"] < as_of) & (orders["order_time"] >= as_of - purchase_days * day)]
+    buyers = pd.Index(o["user_id"].unique())
+    recent = o[o["order_time"] >= as_of - loyalty_days * day]
+    buy_days = (recent.assign(d=recent["order_time"].dt.normalize())
+                .drop_duplicates(["user_id", "d"]).groupby("user_id").size())
+    loyal = set(buy_days.index[buy_days >= loyalty_min_days])
+    parts = {}
+    if events is not None:
+        e = events[events["event_time"] < as_of]
+        ia = e[(e["event_time"] >= as_of - interest_days * day)]
+        sharers = set(ia.loc[ia["event_type"] == "share", "user_id"]) & set(buyers)
+        loyal |= sharers
+        parts["I 兴趣"] = set(ia.loc[ia["event_type"].isin(interest_events), "user_id"])
+        aw = e[(e["event_time"] >= as_of - awareness_days * day) & e["event_type"].isin(awareness_events)]
+        parts["A 认知"] = set(aw["user_id"])
+    users = set(buyers) | parts.get("I 兴趣", set()) | parts.get("A 认知", set())
+    idx = pd.Index(sorted(users), name="user_id")
+    stage = pd.Series("A 认知", index=idx, dtype=object)
+    stage[idx.isin(list(parts.get("I 兴趣", set())))] = "I 兴趣"
+    stage[idx.isin(list(buyers))] = "P 购买"
+    stage[idx.isin(list(loyal))] = "L 忠诚"
+    return stage.astype(pd.CategoricalDtype(list(AIPL_STAGES), ordered=True)).rename("aipl")
+
+
+def aipl_flows(before: pd.Series, after: pd.Series) -> pd.DataFrame:
+    """Count matrix of stage at d0 (rows, plus 新增) → stage at d1 (columns, plus 流失)."""
+    return flows.transitions(before, after, new_label="新增", lost_label="流失")
+
+
+def flow_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per starting stage: base N_s(d0), deepening, kept, regression and churn rates (sum to 1)."""
+    rows = []
+    stages = [s for s in AIPL_STAGES if s in counts.index]
+    for s in stages:
+        row = counts.loc[s]
+        n = row.sum()
+        rank = AIPL_STAGES.index(s)
+        higher = sum(row.get(t, 0) for t in AIPL_STAGES[rank + 1:])
+        lower = sum(row.get(t, 0) for t in AIPL_STAGES[:rank])
+        rows.append({"阶段": s, "期初人数": int(n), "加深率": higher / n if n else float("nan"),
+                     "保持率": row.get(s, 0) / n if n else float("nan"),
+                     "回落率": lower / n if n else float("nan"),
+                     "流失率": row.get("流失", 0) / n if n else float("nan")})
+    return pd.DataFrame(rows).set_index("阶段")
+
+
+def fast_fertility(stages: pd.Series) -> int:
+    """FAST F (可运营人群总量) = N_A + N_I + N_P + N_L (stages are exclusive)."""
+    return int(stages.notna().sum())

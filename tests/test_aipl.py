@@ -1,0 +1,49 @@
+"""AIPL stages: precedence and flow conservation (METHODS.md §2)."""
+
+import pandas as pd
+import pytest
+
+from opskit.aipl import AIPL_STAGES, aipl_flows, aipl_stages, fast_fertility, flow_rates
+from opskit.datasets import load_demo
+
+AS_OF = pd.Timestamp("2025-06-30")
+
+
+def _orders(rows):
+    return pd.DataFrame(rows, columns=["user_id", "order_time"]).assign(
+        order_time=lambda d: pd.to_datetime(d["order_time"]))
+
+
+def _events(rows):
+    return pd.DataFrame(rows, columns=["user_id", "event_time", "event_type"]).assign(
+        event_time=lambda d: pd.to_datetime(d["event_time"]))
+
+
+def test_precedence():
+    events = _events([(1, "2025-06-25", "view_item"), (2, "2025-06-25", "view_item"),
+                      (3, "2025-06-25", "view_item"), (4, "2025-06-28", "ad_impression"),
+                      (5, "2025-06-01", "view_item"), (6, "2025-06-29", "share")])
+    orders = _orders([(2, "2025-05-01"), (3, "2025-05-01"), (3, "2025-06-01"), (6, "2024-12-01"),
+                      (7, "2025-07-05")])
+    st = aipl_stages(AS_OF, orders, events)
+    assert st.to_dict() == {1: "I 兴趣", 2: "P 购买", 3: "L 忠诚", 4: "A 认知", 6: "L 忠诚"}
+    assert list(st.cat.categories) == list(AIPL_STAGES)
+    # user 5's browse is older than the 15-day interest window; user 7 buys after as_of
+    assert 5 not in st.index and 7 not in st.index
+    assert aipl_stages(AS_OF, orders).loc[3] == "L 忠诚"  # orders-only data still works
+    assert fast_fertility(st) == sum(st.value_counts())
+
+
+def test_flow_conservation_on_demo():
+    orders, events = load_demo("orders"), load_demo("events")
+    before = aipl_stages("2025-10-01", orders, events)
+    after = aipl_stages("2025-12-01", orders, events)
+    counts = aipl_flows(before, after)
+    n0, n1 = before.value_counts(), after.value_counts()
+    for s in AIPL_STAGES:
+        assert counts.loc[s].sum() == n0[s]          # stayed + converted + regressed + lost
+        assert counts[s].sum() == n1[s]              # from every stage + new
+    rates = flow_rates(counts)
+    total = rates[["加深率", "保持率", "回落率", "流失率"]].sum(axis=1)
+    assert total.to_numpy() == pytest.approx(1.0)
+    assert rates.loc["L 忠诚", "加深率"] == 0 and rates.loc["A 认知", "回落率"] == 0
