@@ -77,6 +77,18 @@ _REGISTERED: list[Chapter] = [
             Section("会说话的数据", ("order_lines", "categories")),
         ),
     ),
+    Chapter(
+        "04", "04_channels", "渠道精细化运营",
+        "渠道指标模型与按周监测，付费/混合 CAC、毛利口径 LTV、回本周期、ROAS 与真实 ROI 及渠道价值评估矩阵，"
+        "CTIT、IP 集中与留存塌陷识别点击注入与点击泛滥并估算被浪费的花费，按环节指数找引流短板。",
+        required=("users", "orders"),
+        sections=(
+            Section("渠道指标层次与数据监测", ("channel_spend", "channels", "installs")),
+            Section("渠道综合价值评估", ("channel_spend", "channels")),
+            Section("流量分析与作弊识别", ("installs", "channel_spend")),
+            Section("渠道引流环节优化", ("channel_spend", "installs")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -54,7 +54,7 @@ class FiveWhy:
 
     def to_markdown(self) -> str:
         lines = [f"**问题**：{self.problem}", ""]
-        lines += [f"{i}. 为什么？{q} → {a}" for i, (q, a) in enumerate(self.steps, 1)]
+        lines += [f"{i}. {q} → {a}" for i, (q, a) in enumerate(self.steps, 1)]
         lines += ["", f"**根因**：{self.root_cause or '（待定）'}", f"**行动**：{self.action or '（待定）'}"]
         if self.evidence:
             lines.append("**证据**：" + "；".join(self.evidence))

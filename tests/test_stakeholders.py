@@ -20,7 +20,7 @@ def test_five_why_export_and_issues():
     d = json.loads(fw.to_json())
     assert d["steps"][1] == {"why": "为什么二单率下降？", "answer": "首单后 7 天无触达"}
     md = fw.to_markdown()
-    assert "3. 为什么？为什么无触达？ → 企微加粉率低" in md and "**根因**：首单后没有承接路径" in md
+    assert "3. 为什么无触达？ → 企微加粉率低" in md and "**根因**：首单后没有承接路径" in md
 
 
 def test_quadrants_and_map():
