@@ -89,6 +89,18 @@ _REGISTERED: list[Chapter] = [
             Section("渠道引流环节优化", ("channel_spend", "installs")),
         ),
     ),
+    Chapter(
+        "05", "05_new_customers", "新客精细化运营",
+        "按增益模型差异化投放新客券（Qini、发券 ROI），用顿悟时刻与激动指数做新客激活，"
+        "首单时间与新客漏斗找临门一脚，K 系数与病毒传播模型评估老带新。",
+        required=("users",),
+        sections=(
+            Section("差异化新客权益投放", ("coupon_experiment", "users")),
+            Section("新客激活：顿悟时刻与激动指数", ("events", "orders")),
+            Section("转化机会分析与临门一脚", ("events", "orders")),
+            Section("病毒式传播", ("referrals", "users")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

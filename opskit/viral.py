@@ -116,11 +116,14 @@ class ViralExplorer:
         out = w.Output()
         text = w.HTML()
 
-        def redraw(*_):
+        def describe():
             self.k, self.cycle_time = k.value, ct.value
             s = self.state()
             text.value = (f"{s['horizon_days']:.0f} 天 = {s['cycles']:.1f} 个周期；累计用户 "
                           f"{s['users_at_horizon']:,.0f}（种子用户的 {s['amplification']:.1f} 倍）")
+
+        def redraw(*_):
+            describe()
             with out:
                 out.clear_output(wait=True)
                 plot_growth(self.k, self.cycle_time, self.u0, self.horizon_days)
@@ -128,7 +131,7 @@ class ViralExplorer:
 
         k.observe(redraw, names="value")
         ct.observe(redraw, names="value")
-        redraw()
+        describe()  # the chart is drawn on the first slider move; show() draws the static one
         return w.VBox([w.HBox([k, ct]), text, out]), redraw
 
     def show(self) -> None:

@@ -133,3 +133,26 @@ def test_peeking_inflates_false_positives():
     assert r.false_positive_final == pytest.approx(0.05, abs=0.015)
     assert r.false_positive_peeking > 0.15
     assert np.all(np.diff(r.cumulative) >= 0)
+
+
+def test_exercise_checks_name_the_usual_mistake(capsys):
+    from opskit.exercises import abtest as check
+
+    a = load_demo("assignments")
+    n = abtest.sample_size_proportions(0.2, 0.22)
+    assert check.sample_size(n, 0.2, 0.22)
+    assert not check.sample_size(2 * n, 0.2, 0.22)
+    assert "每组" in capsys.readouterr().out
+    g = a[a["experiment_id"] == "exp_detail_page"]
+    rate = g.groupby("variant")["converted"].mean()
+    assert not check.conversion_lift(rate["treatment"] / rate["control"] - 1, a, "exp_detail_page")
+    assert "相对提升" in capsys.readouterr().out
+    c = a[(a["experiment_id"] == "exp_cart_recommend") & (a["variant"] == "control")]
+    assert not check.cuped_theta(abtest.Cuped().fit(c["revenue"], c["pre_revenue"]).theta_, a, "exp_cart_recommend")
+    assert "两组合并" in capsys.readouterr().out
+    p0, p1 = {"uv": 100_000, "cr": 0.02, "aov": 200}, {"uv": 120_000, "cr": 0.018, "aov": 220}
+    assert check.sequential_contribution(-48_000, p0, p1, ["uv", "cr", "aov"], "cr")
+    assert not check.sequential_contribution(-45_992.07, p0, p1, ["uv", "cr", "aov"], "cr")
+    assert "LMDI" in capsys.readouterr().out
+    assert check.bh_rejections(4, BH_P) and not check.bh_rejections(3, BH_P)
+    assert "Bonferroni" in capsys.readouterr().out
