@@ -41,7 +41,12 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", default="out", help="输出文件夹（默认 out/）")
     run.add_argument("-p", dest="params", metavar="NAME=VALUE", action="append", default=[],
                      help="覆盖笔记本参数，可重复，例如 -p top_n=20")
-    run.add_argument("--no-input", action="store_true", help="HTML 报告中隐藏代码")
+    code = run.add_mutually_exclusive_group()
+    code.add_argument("--no-input", action="store_true", default=None,
+                      help="HTML 报告中隐藏代码（给了 --data 时默认隐藏）")
+    code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
+    run.add_argument("--pseudonymize", action="store_true",
+                     help="报告中的用户ID替换为加盐哈希值（同一输出文件夹内多次运行保持一致）")
 
     val = sub.add_parser("validate", help="只检查数据，不执行：每章哪些小节能运行、数据有哪些问题")
     data_args(val)
@@ -64,24 +69,44 @@ def _cmd_list(_args) -> int:
 def _cmd_run(args) -> int:
     from .run import parse_params, run_chapter
 
+    no_input = False if args.show_code else (True if args.no_input else None)
     result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
-                         no_input=args.no_input, drop_invalid=args.drop_invalid)
+                         no_input=no_input, drop_invalid=args.drop_invalid,
+                         pseudonymize=args.pseudonymize)
     print(f"完成（{result.seconds:.1f} 秒）。\n  笔记本：{result.notebook}\n  报告：{result.html}\n"
-          f"  用浏览器打开报告即可查看。")
+          f"  关键表（Excel）：{result.workbook}\n  用浏览器打开报告即可查看。")
+    for table, text in result.dropped.items():
+        print(f"  已丢弃 {table} 的无效行：{text}")
     return EXIT_OK
 
 
 def _cmd_validate(args) -> int:
+    """Exit 0 when the data can be used: with ``--chapter``, that chapter can run; over all
+    chapters, no table has a data problem and at least one chapter can run (chapters lacking a
+    required table are listed as 无法运行 without failing the check)."""
     from .chapters import CHAPTERS, find
-    from .run import validate
+    from .run import validate_many
 
     selected = [find(args.chapter)] if args.chapter else list(CHAPTERS)
-    results = [validate(ch, args.data, args.map, args.drop_invalid) for ch in selected]
-    print("\n\n".join(r.report() for r in results))
-    if all(r.ok for r in results):
-        print("\n数据检查通过：可以运行 opskit run。")
+    results = validate_many(selected, args.data, args.map, args.drop_invalid)
+    text = "\n\n".join(r.report() for r in results)
+    problems = any(r.problems for r in results)
+    runnable = [r for r in results if r.ok]
+    if args.chapter:
+        passed = bool(runnable)
+    else:
+        passed = not problems and bool(runnable)
+    if passed:
+        print(text)
+        names = "、".join(r.chapter.number for r in runnable)
+        print(f"\n数据检查通过：可以运行的章节 {names}（opskit run 章节号 --data … --map …）。")
         return EXIT_OK
-    print("\n数据检查未通过：请按上面的提示修正后重试。", file=sys.stderr)
+    print(text, file=sys.stderr)  # a failed check goes to stderr as a whole, printed once
+    if not problems and not runnable:
+        print("\n数据检查未通过：没有一章能运行——缺少上面列出的必需表。"
+              "请放入相应文件，或在列映射文件中用 file: 指明文件名。", file=sys.stderr)
+    else:
+        print("\n数据检查未通过：请按上面的提示修正后重试。", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

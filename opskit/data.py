@@ -7,11 +7,17 @@ and ask it for tables; a section whose tables are missing is skipped with a visi
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from . import schema
+
+#: Set by ``opskit run`` for the kernel: folder with the tables it has already validated, as
+#: Parquet, plus ``manifest.json`` naming the data folder, map and options they were read with.
+TABLE_CACHE_ENV = "OPSKIT_TABLE_CACHE"
 
 
 class Dataset:
@@ -29,6 +35,7 @@ class Dataset:
                  drop_invalid: bool = False):
         self.data_dir = Path(data_dir) if data_dir else None
         self.drop_invalid = drop_invalid
+        self._map_file = str(Path(column_map).resolve()) if column_map else ""
         self._colmap = None
         if column_map:
             from .colmap import load_column_map
@@ -77,6 +84,38 @@ class Dataset:
         return self._cache[table]
 
     def _read(self, table: str) -> pd.DataFrame:
+        frame = self._cached(table)
+        if frame is None:
+            frame = self._read_source(table)
+        key = os.environ.get("OPSKIT_PSEUDONYM_KEY")
+        if key and not self.is_demo:
+            from .report import pseudonymize
+
+            frame = pseudonymize(frame, key)
+        return frame
+
+    def _cached(self, table: str) -> pd.DataFrame | None:
+        """The table as validated by ``opskit run`` in this run, if it was cached for the same inputs."""
+        folder = os.environ.get(TABLE_CACHE_ENV)
+        if not folder or self.is_demo:
+            return None
+        folder = Path(folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if manifest.get("inputs") != self.cache_key or table not in manifest.get("tables", {}):
+            return None
+        if manifest["tables"][table]:
+            self.dropped[table] = dict(manifest["tables"][table])
+        return pd.read_parquet(folder / f"{table}.parquet")
+
+    @property
+    def cache_key(self) -> list:
+        """What a cached table must have been read with to stand for this dataset's table."""
+        return [str(Path(self.data_dir).resolve()), self._map_file, bool(self.drop_invalid)]
+
+    def _read_source(self, table: str) -> pd.DataFrame:
         if self.is_demo:
             from .datasets import load_demo
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from . import chapters, schema
+from . import chapters, report, schema
+from .data import TABLE_CACHE_ENV
 from .errors import OpskitError
+from .notebook import REPORT_TABLES_ENV
 
 KERNEL = "python3"
 
@@ -23,52 +28,103 @@ class Validation:
     missing_required: list[str] = field(default_factory=list)
     skipped_sections: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[OpskitError] = field(default_factory=list)
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
+    dataset: object = None
 
     @property
     def ok(self) -> bool:
         return not self.missing_required and not self.problems
 
+    @property
+    def runnable(self) -> bool:
+        """All required tables are there (data problems aside)."""
+        return not self.missing_required
+
     def report(self) -> str:
-        """A Chinese, human-readable summary."""
+        """A Chinese, human-readable summary: the verdict, each section, dropped rows, problems."""
         ch = self.chapter
-        lines = [f"章节 {ch.number} {ch.title}"]
+        if self.missing_required:
+            verdict = "无法运行（缺少必需的表 " + "、".join(
+                f"{t}（{schema.TABLES[t].label}）" for t in self.missing_required) + "）"
+        elif self.problems:
+            verdict = f"数据有 {len(self.problems)} 个问题，修正后才能运行"
+        else:
+            verdict = "可以运行"
+        lines = [f"章节 {ch.number} {ch.title}：{verdict}"]
         for section in ch.sections:
             missing = [t for t in section.tables if t not in self.present]
             mark = "可运行" if not missing else "将跳过（缺少表 " + "、".join(missing) + "）"
             lines.append(f"  - {section.title}：{mark}")
-        if self.missing_required:
-            lines.append("  缺少必需的表：" + "、".join(
-                f"{t}（{schema.TABLES[t].label}）" for t in self.missing_required))
+        for table, reasons in self.dropped.items():
+            counts = "；".join(f"{reason} {n:,} 行" for reason, n in reasons.items())
+            lines.append(f"  已丢弃 {table} 的无效行（--drop-invalid）：{counts}")
         for problem in self.problems:
             lines.append("  " + str(problem).replace("\n", "\n  "))
         return "\n".join(lines)
 
 
+def _check_folder(data_dir) -> None:
+    from .errors import DataError
+
+    if data_dir and not Path(data_dir).is_dir():
+        raise DataError("数据文件夹不存在", file=data_dir,
+                        fix="检查 --data 后面的路径；它应是放着导出文件（CSV/Excel/Parquet）的文件夹")
+
+
+def validate_many(selected, data_dir=None, column_map=None, drop_invalid: bool = False) -> list[Validation]:
+    """Validate several chapters over one dataset: each table is read (and checked) once."""
+    from .data import Dataset
+
+    _check_folder(data_dir)
+    data = Dataset(data_dir, column_map, drop_invalid=drop_invalid)
+    failures: dict[str, OpskitError] = {}
+    results = []
+    for item in selected:
+        ch = item if isinstance(item, chapters.Chapter) else chapters.find(item)
+        result = Validation(ch, dataset=data)
+        for table in ch.tables:
+            if table not in failures:
+                failures.update(_locate_problem(data, table))
+            if table not in failures and not data.has(table):
+                if table in ch.required:
+                    result.missing_required.append(table)
+                continue
+            if table not in failures:
+                try:
+                    data[table]
+                except OpskitError as err:
+                    failures[table] = err
+            if table in failures:
+                result.problems.append(failures[table])
+            else:
+                result.present.append(table)
+                if data.dropped.get(table):
+                    result.dropped[table] = data.dropped[table]
+        results.append(result)
+    return results
+
+
+def _locate_problem(data, table: str) -> dict[str, OpskitError]:
+    """``{table: error}`` when the map names a file that is not there, or two files could be the table."""
+    from .errors import DataError
+    from .io import _missing_file_fix
+
+    try:
+        found = data.has(table)
+    except OpskitError as err:
+        return {table: err}
+    block = data._colmap.tables.get(table) if data._colmap is not None else None
+    if found or block is None or not block.file:
+        return {}
+    path = Path(data.data_dir) / block.file
+    return {table: DataError(f"列映射中表 {table} 的文件不存在：{block.file}", file=path,
+                             fix=_missing_file_fix(path))}
+
+
 def validate(chapter: str | chapters.Chapter, data_dir=None, column_map=None,
              drop_invalid: bool = False) -> Validation:
     """Read every table the chapter can use and collect every problem, without executing."""
-    from .data import Dataset
-
-    ch = chapter if isinstance(chapter, chapters.Chapter) else chapters.find(chapter)
-    if data_dir and not Path(data_dir).is_dir():
-        from .errors import DataError
-
-        raise DataError("数据文件夹不存在", file=data_dir,
-                        fix="检查 --data 后面的路径；它应是放着导出文件（CSV/Excel/Parquet）的文件夹")
-    result = Validation(ch)
-    data = Dataset(data_dir, column_map, drop_invalid=drop_invalid)
-    for table in ch.tables:
-        if not data.has(table):
-            if table in ch.required:
-                result.missing_required.append(table)
-            continue
-        try:
-            data[table]
-        except OpskitError as err:
-            result.problems.append(err)
-        else:
-            result.present.append(table)
-    return result
+    return validate_many([chapter], data_dir, column_map, drop_invalid)[0]
 
 
 def parse_params(pairs: list[str]) -> dict:
@@ -104,12 +160,18 @@ class RunResult:
     notebook: Path
     html: Path
     seconds: float
+    workbook: Path | None = None
+    dropped: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def execute(notebook: Path, output: Path, params: dict | None = None, cwd: Path | None = None) -> None:
     """Execute ``notebook`` with papermill into ``output`` (no validation, no atomicity)."""
+    import logging
+
     import papermill
 
+    # papermill warns about parameter comments with full-width characters; they parse fine.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     papermill.execute_notebook(
         str(notebook), str(output), parameters=params or {}, kernel_name=KERNEL,
         cwd=str(cwd or notebook.parent), progress_bar=False, log_output=False,
@@ -128,15 +190,21 @@ def to_html(notebook: Path, output: Path, no_input: bool = False) -> None:
 
 
 def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", params=None,
-                no_input: bool = False, drop_invalid: bool = False) -> RunResult:
+                no_input: bool | None = None, drop_invalid: bool = False,
+                pseudonymize: bool = False) -> RunResult:
     """Validate, execute and render a chapter; outputs appear in ``out_dir`` only when complete.
 
-    Raises :class:`OpskitError` (with a Chinese message) on bad input, before executing.
+    Writes ``<stem>.ipynb``, ``<stem>.html`` (with a header: source, rows, date range, rows
+    dropped, run time) and ``<stem>.xlsx`` (sheet 说明 + the key tables). ``no_input`` defaults
+    to hiding code on company data and showing it on the demo data. Raises
+    :class:`OpskitError` (with a Chinese message) on bad input, before executing.
     """
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), datetime.now()
     ch = chapters.find(chapter)
     data_dir = str(Path(data_dir).resolve()) if data_dir else ""
     column_map = str(Path(column_map).resolve()) if column_map else ""
+    if no_input is None:
+        no_input = bool(data_dir)
     checked = validate(ch, data_dir or None, column_map or None, drop_invalid)
     if not checked.ok:
         raise OpskitError("输入数据未通过检查，未执行任何内容：\n" + checked.report())
@@ -146,18 +214,67 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     if drop_invalid:
         params["drop_invalid"] = True
 
+    data = checked.dataset
+    frames = {t: data[t] for t in checked.present}
+    facts = report.header_lines(data.source, column_map, started_at, f"{ch.number} {ch.title}",
+                                pseudonymize, drop_invalid)
+    summary = report.describe_data(frames, checked.dropped)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".opskit-") as tmp:
-        staged_nb = Path(tmp) / f"{ch.stem}.ipynb"
-        staged_html = Path(tmp) / f"{ch.stem}.html"
-        execute(ch.notebook, staged_nb, params)
-        to_html(staged_nb, staged_html, no_input=no_input)
-        final_nb, final_html = out_dir / staged_nb.name, out_dir / staged_html.name
-        # Same file system, so each replace is atomic: an earlier report survives a failed run.
-        staged_nb.replace(final_nb)
-        staged_html.replace(final_html)
-    return RunResult(final_nb, final_html, time.perf_counter() - started)
+        tmp = Path(tmp)
+        env = {REPORT_TABLES_ENV: str(tmp / "tables")}
+        (tmp / "tables").mkdir()
+        if data_dir:
+            env[TABLE_CACHE_ENV] = str(_cache_tables(tmp / "cache", data, frames))
+        if pseudonymize:
+            env[report.PSEUDONYM_ENV] = report.hash_key(report.salt_for(out_dir))
+        del frames, data, checked  # the kernel reads the Parquet cache; free the parent's copy
+        staged = {ext: tmp / f"{ch.stem}.{ext}" for ext in ("ipynb", "html", "xlsx")}
+        with _environment(env):
+            execute(ch.notebook, staged["ipynb"], params)
+        report.inject_header(staged["ipynb"], report.header_markdown(facts, summary))
+        to_html(staged["ipynb"], staged["html"], no_input=no_input)
+        report.write_workbook(staged["xlsx"], facts, summary, report.collected_tables(tmp / "tables"))
+        # Same file system, so each replace is atomic; nothing is moved until all three exist,
+        # so a failed run leaves an earlier report untouched.
+        finals = {ext: out_dir / path.name for ext, path in staged.items()}
+        for ext in ("xlsx", "ipynb", "html"):
+            staged[ext].replace(finals[ext])
+    return RunResult(finals["ipynb"], finals["html"], time.perf_counter() - started,
+                     finals["xlsx"], dict(summary_dropped(summary)))
+
+
+def summary_dropped(summary) -> dict[str, str]:
+    """Table label -> rows dropped (text), for tables that lost rows."""
+    return {row["表"]: row["丢弃的无效行"] for _, row in summary.iterrows() if row["丢弃的无效行"] != "无"}
+
+
+def _cache_tables(folder: Path, data, frames: dict) -> Path:
+    """Write the validated tables as Parquet so the kernel does not parse the exports again."""
+    import json
+
+    folder.mkdir()
+    for name, frame in frames.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    manifest = {"inputs": data.cache_key, "tables": {t: data.dropped.get(t, {}) for t in frames}}
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables (inherited by the papermill kernel) for the block, then restore."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def copy_tree_atomic(src: Path, dst: Path) -> None:
