@@ -101,6 +101,18 @@ _REGISTERED: list[Chapter] = [
             Section("病毒式传播", ("referrals", "users")),
         ),
     ),
+    Chapter(
+        "03", "03_workshop_data_system", "探讨共创1：精细化运营数据体系设计",
+        "小组共创：选北极星指标、搭指标树并在数据上验证恒等式、定 KPI 清单与责任人，用画布导出 Markdown 与 JSON。",
+        required=("orders",),
+        sections=(
+            Section("共创规则与准备"),
+            Section("选择北极星指标", ("orders", "users", "events")),
+            Section("搭建指标树", ("orders",)),
+            Section("KPI 清单与责任人", ("orders", "users", "events", "channels", "channel_spend")),
+            Section("导出共创成果"),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -6,7 +6,8 @@ ipywidgets editor used live in the workshop: it edits the state, computes the ch
 data with :mod:`opskit.metric_catalog`, checks the tree's identities and writes both export files.
 
 The tree is plain data: a list of :class:`TreeNode` (metric id, parent id, and the operator that
-combines the node's children). Tree lines use the form ``gmv = buyers * orders_per_buyer * aov``.
+combines the node's children), so it serialises to JSON; :func:`to_metric` converts it to an
+:class:`opskit.metric_tree.Metric`, whose ``evaluate`` is used for the identity checks. Tree lines use the form ``gmv = buyers * orders_per_buyer * aov``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import metric_catalog as mc
+from .metric_tree import Metric, evaluate
 
 CRITERIA = ("反映用户价值", "领先于收入", "可被运营动作影响", "可衡量、口径清楚")
 FREQUENCIES = ("日", "周", "月", "季")
@@ -196,16 +198,29 @@ def check_identities(state: WorkshopState, values: pd.DataFrame) -> pd.DataFrame
         if not all(m in values for m in [n.metric, *kids]):
             rows.append({"恒等式": formula, "最大相对偏差": np.nan, "成立": "无法计算"})
             continue
-        terms = [values[k] for k in kids]
-        combined = terms[0].copy()
-        for t in terms[1:]:
-            combined = {"*": combined * t, "+": combined + t, "/": combined / t}[n.op]
+        one_level = Metric(n.metric, _label(n.metric), n.op, tuple(Metric(k, _label(k)) for k in kids))
+        combined = evaluate(one_level, {k: values[k] for k in kids})[n.metric]
         both = pd.concat([values[n.metric], combined], axis=1).dropna()
         gap = float(((both.iloc[:, 0] - both.iloc[:, 1]).abs() / both.iloc[:, 0].abs().clip(lower=1e-12)).max()) \
             if len(both) else np.nan
         rows.append({"恒等式": formula, "最大相对偏差": gap,
                      "成立": "是" if gap < 1e-9 else ("无法计算" if np.isnan(gap) else "否")})
     return pd.DataFrame(rows, columns=["恒等式", "最大相对偏差", "成立"])
+
+
+def to_metric(state: WorkshopState, root: str | None = None) -> Metric:
+    """The state's tree (from ``root``, default its first root) as an :class:`opskit.metric_tree.Metric`,
+    for :func:`opskit.metric_tree.evaluate`, ``to_markdown`` and ``plot_tree``."""
+    root = root or state.roots()[0]
+
+    def build(metric: str) -> Metric:
+        node, kids = state.node(metric), state.children(metric)
+        unit = mc.CATALOG[metric].unit if metric in mc.CATALOG else ""
+        if kids and node is not None and node.op:
+            return Metric(metric, _label(metric), node.op, tuple(build(k) for k in kids), unit)
+        return Metric(metric, _label(metric), unit=unit)
+
+    return build(root)
 
 
 def demo_state() -> WorkshopState:

@@ -119,3 +119,18 @@ def test_baseline_targets_never_exceed_100_percent():
     assert ws.baseline_target(40, mc.get("paid_cac")) == pytest.approx(38)
     state = ws.WorkshopState(kpis=[ws.KPI("repeat_rate", "甲", 0.82)])
     assert "| 当期复购率 | 当期下单 ≥ 2 次的用户 ÷ 当期下单用户 | 甲 | 82.0% | 月 |" in state.to_markdown()
+
+
+def test_to_metric_evaluates_the_tree_from_its_leaves(data):
+    from opskit import metric_catalog as mc
+    from opskit.metric_tree import evaluate, leaves
+
+    state = ws.demo_state()
+    tree = ws.to_metric(state)
+    assert tree.name == "gmv" and tree.op == "*" and [c.name for c in tree.children] == [
+        "buyers", "orders_per_buyer", "aov"]
+    names = [leaf.name for leaf in leaves(tree)]
+    assert names == ["new_buyers", "returning_buyers", "orders_per_buyer", "aov"]
+    values = mc.compute_many(data, state.metric_ids())
+    out = evaluate(tree, {n: values[n] for n in names})
+    assert ((out["gmv"] - values["gmv"]).abs() < 1e-6).all()
