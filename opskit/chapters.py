@@ -113,6 +113,19 @@ _REGISTERED: list[Chapter] = [
             Section("导出共创成果"),
         ),
     ),
+    Chapter(
+        "02", "02_insight_system", "运营洞察体系",
+        "按运营目标分群与 k-means 行为聚类、帕累托价值分层、RFM 打分与八类客户策略、规则化标签体系（覆盖率与重叠度）、"
+        "客群流转桑基图与马尔可夫转移、5-why 与 B端决策链、KANO 分类与 Better/Worse 系数。",
+        required=("orders",),
+        sections=(
+            Section("基于运营目标的用户分群", ("orders",)),
+            Section("顾客价值分析与目标客群识别", ("orders",)),
+            Section("标签体系设计", ("orders",)),
+            Section("用户深度洞察体系", ("orders",)),
+            Section("心理本质洞察", ("kano_survey",)),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -128,3 +128,18 @@ def test_clusters_deterministic_and_k_choice():
     assert a.labels_.equals(b.labels_)
     assert a.profile_["users"].tolist() == [100, 100, 100]
     assert len(set(a.names_)) == 3
+
+
+def test_exercise_checks_name_the_usual_mistake(capsys):
+    from opskit.exercises import segments as check
+
+    rfm = _random_rfm(4)
+    good = np.ceil(5 * (-rfm["recency_days"]).rank(pct=True)).astype(int)
+    assert check.r_score(good, rfm)
+    assert not check.r_score(6 - good, rfm)
+    assert "方向反了" in capsys.readouterr().out
+    r, f, m = rfm["recency_days"], rfm["frequency"], rfm["monetary"]
+    wrong = int(((r > r.mean()) & (f > f.mean()) & (m > m.mean())).sum())
+    assert not check.important_value(wrong, rfm)
+    assert "R 的方向反了" in capsys.readouterr().out
+    assert not check.important_value(..., rfm)
