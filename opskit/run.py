@@ -28,6 +28,7 @@ class Validation:
     missing_required: list[str] = field(default_factory=list)
     skipped_sections: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[OpskitError] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     dropped: dict[str, dict[str, int]] = field(default_factory=dict)
     dataset: object = None
 
@@ -52,8 +53,12 @@ class Validation:
             verdict = "可以运行"
         lines = [f"章节 {ch.number} {ch.title}：{verdict}"]
         for section in ch.sections:
-            missing = [t for t in section.tables if t not in self.present]
-            mark = "可运行" if not missing else "将跳过（缺少表 " + "、".join(missing) + "）"
+            failed = [t for t in section.tables if t in self.failed]
+            missing = [t for t in section.tables if t not in self.present and t not in failed]
+            if failed:
+                mark = "需先修正表 " + "、".join(failed) + " 的数据问题"
+            else:
+                mark = "可运行" if not missing else "将跳过（缺少表 " + "、".join(missing) + "）"
             lines.append(f"  - {section.title}：{mark}")
         for table, reasons in self.dropped.items():
             counts = "；".join(f"{reason} {n:,} 行" for reason, n in reasons.items())
@@ -96,6 +101,7 @@ def validate_many(selected, data_dir=None, column_map=None, drop_invalid: bool =
                     failures[table] = err
             if table in failures:
                 result.problems.append(failures[table])
+                result.failed.append(table)
             else:
                 result.present.append(table)
                 if data.dropped.get(table):

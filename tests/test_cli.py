@@ -101,3 +101,29 @@ def test_unknown_chapter_and_parameter(tmp_path):
 
 def test_bad_command_line_is_explained_in_chinese():
     _assert_clean_failure(opskit("run"), "命令参数有误")
+
+
+def test_validate_reports_runnable_and_skipped_sections(company):
+    result = opskit("validate", "--data", company)
+    assert result.returncode == 0, result.stderr
+    assert "章节 00" in result.stdout and "可以运行" in result.stdout
+    assert "将跳过（缺少表 events" in result.stdout and "可运行" in result.stdout
+
+
+def test_validate_over_all_chapters_fails_on_a_data_problem(company, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "users.csv").write_bytes((company / "users.csv").read_bytes())
+    (data / "orders.csv").write_text("order_id,user_id,order_time,amount\n1,2,2025-01-01,-3\n2,2,2025-01-02,5\n",
+                                     encoding="utf-8")
+    result = opskit("validate", "--data", data)
+    _assert_clean_failure(result, "orders.csv", "amount", "数据有 1 个问题", "需先修正表 orders")
+    dropped = opskit("validate", "--data", data, "--drop-invalid")
+    assert dropped.returncode == 0, dropped.stderr
+    assert "已丢弃 orders 的无效行" in dropped.stdout and "1 行" in dropped.stdout
+
+
+def test_code_options_are_exclusive_and_documented(tmp_path):
+    _assert_clean_failure(opskit("run", "00", "--show-code", "--no-input", "--out", tmp_path), "命令参数有误")
+    help_text = opskit("run", "--help").stdout
+    assert "--show-code" in help_text and "--pseudonymize" in help_text and "--drop-invalid" in help_text
