@@ -126,6 +126,24 @@ _REGISTERED: list[Chapter] = [
             Section("心理本质洞察", ("kano_survey",)),
         ),
     ),
+    Chapter(
+        "06", "06_existing_customers", "老客精细化运营",
+        "同期群留存矩阵与留存五要素、用户旅程地图、按成长值分布设计会员等级与权益回报、带原因的流失预警模型"
+        "（按时间外推验证，AUC 与前 10% 提升度，打败只看最近购买的基线）、上瘾模型的度量、BG/NBD + Gamma-Gamma 的"
+        "顾客生命周期价值与付费会员 sBG、RFM 分群策略与期望价值、AIPL 流转，以及监测—预警—干预—评估的留存闭环。",
+        required=("orders",),
+        sections=(
+            Section("用户留存五要素与同期群留存", ("orders",)),
+            Section("用户旅程地图", ("users", "events", "orders")),
+            Section("会员体系设计", ("orders", "member_tiers", "points_ledger")),
+            Section("防流失体系", ("orders", "events")),
+            Section("上瘾模型", ("events", "users", "orders")),
+            Section("顾客生命周期价值", ("orders", "paid_memberships")),
+            Section("RFM 模型与精细化运营", ("orders",)),
+            Section("AIPL 用户精细化运营模型", ("orders", "events")),
+            Section("打造留存闭环", ("orders",)),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))
