@@ -211,6 +211,10 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     column_map = str(Path(column_map).resolve()) if column_map else ""
     if no_input is None:
         no_input = bool(data_dir)
+    pseudonymize = pseudonymize and bool(data_dir)  # the demo ids are synthetic already
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise OpskitError(f"输出位置已存在且不是文件夹：{out_dir}\n"
+                          "  解决办法：用 --out 指定一个文件夹（不存在时会自动创建）。")
     checked = validate(ch, data_dir or None, column_map or None, drop_invalid)
     if not checked.ok:
         raise OpskitError("输入数据未通过检查，未执行任何内容：\n" + checked.report())

@@ -131,6 +131,8 @@ CASES = {
     "run_binary_garbage": Case({"订单导出.csv": bytes(range(256)) * 40}, ("订单导出.csv",), command="run"),
     "run_map_typo": Case({"订单导出.csv": GOOD}, ("列映射.yaml", "ammount"), command="run",
                          map_text=MAP.replace("amount: 实付金额", "ammount: 实付金额")),
+    "run_out_is_a_file": Case({"订单导出.csv": GOOD}, ("输出位置已存在且不是文件夹",), command="run",
+                              extra=("--out", "{data}/company/订单导出.csv")),
     "run_unknown_parameter": Case({"订单导出.csv": GOOD}, ("no_such",), command="run",
                                   extra=("-p", "no_such=1")),
 }

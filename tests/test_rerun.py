@@ -203,3 +203,17 @@ def test_dataset_uses_the_run_cache_only_for_the_same_inputs(tmp_path, monkeypat
     monkeypatch.setenv(TABLE_CACHE_ENV, str(cache))
     assert len(dataset["orders"]) == 7 and dataset.dropped == {"orders": {"负金额": 2}}
     assert len(Dataset(data, drop_invalid=True)["orders"]) == 50
+
+
+def test_dataset_pseudonymizes_company_tables_when_asked(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    raw = load_demo("orders").head(30)
+    raw.to_csv(data / "orders.csv", index=False)
+    key = report.hash_key("s")
+    monkeypatch.setenv(report.PSEUDONYM_ENV, key)
+    orders = Dataset(data)["orders"]
+    assert orders["user_id"].tolist() == report.pseudonymize(raw, key)["user_id"].tolist()
+    assert not orders["user_id"].isin(raw["user_id"]).any()
+    assert orders["order_id"].tolist() == raw["order_id"].tolist()  # other ids are kept
+    assert Dataset()["orders"]["user_id"].head(30).tolist() == raw["user_id"].tolist()  # demo untouched
