@@ -113,6 +113,11 @@ def main() -> None:
         path = write_export(folder, args.rows)
         print(f"export: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, "
               f"written in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        check = subprocess.run([sys.executable, "-m", "opskit.cli", "validate", "--chapter", "00",
+                                "--data", str(folder), "--map", str(folder / "列映射.yaml")],
+                               capture_output=True, text=True)
+        print(f"validate alone: {time.perf_counter() - started:.1f} s (exit {check.returncode})", flush=True)
         times, peaks, singles = [], [], []
         for i in range(args.repeat):
             seconds, peak, single = run_once(folder, Path(tmp) / f"out{i}")
