@@ -149,9 +149,17 @@ def parse_params(pairs: list[str]) -> dict:
     return params
 
 
+def _quiet_papermill() -> None:
+    """papermill warns about parameter comments with full-width characters; they parse fine."""
+    import logging
+
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+
+
 def _check_param_names(notebook: Path, params: dict) -> None:
     import papermill
 
+    _quiet_papermill()
     known = papermill.inspect_notebook(str(notebook))
     unknown = sorted(set(params) - set(known))
     if unknown:
@@ -172,12 +180,9 @@ class RunResult:
 
 def execute(notebook: Path, output: Path, params: dict | None = None, cwd: Path | None = None) -> None:
     """Execute ``notebook`` with papermill into ``output`` (no validation, no atomicity)."""
-    import logging
-
     import papermill
 
-    # papermill warns about parameter comments with full-width characters; they parse fine.
-    logging.getLogger("papermill").setLevel(logging.ERROR)
+    _quiet_papermill()
     papermill.execute_notebook(
         str(notebook), str(output), parameters=params or {}, kernel_name=KERNEL,
         cwd=str(cwd or notebook.parent), progress_bar=False, log_output=False,
