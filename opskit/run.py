@@ -150,7 +150,7 @@ def parse_params(pairs: list[str]) -> dict:
 
 
 def _quiet_papermill() -> None:
-    """papermill warns about parameter comments with full-width characters; they parse fine."""
+    """Keep papermill's progress logging out of the command's output (tests assert parameters parse)."""
     import logging
 
     logging.getLogger("papermill").setLevel(logging.ERROR)

@@ -61,6 +61,18 @@ def test_chapter_plots_have_every_glyph(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.stem)
+def test_papermill_sees_every_parameter(chapter):
+    """papermill skips a parameter line it cannot parse (e.g. an '=' in its comment), and then
+    `opskit run -p NAME=...` would refuse that parameter."""
+    import papermill
+
+    params = [c for c in _read(chapter.notebook).cells if "parameters" in c.metadata.get("tags", [])][0]
+    assigned = {line.split("=")[0].strip() for line in params.source.splitlines()
+                if "=" in line.split("#")[0]}
+    assert set(papermill.inspect_notebook(str(chapter.notebook))) == assigned
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.stem)
 def test_chapter_has_an_exercise_with_a_solution(chapter):
     assert chapter.exercise.exists()
     assert (EXERCISE_DIR / "solutions" / chapter.exercise.name).exists()
