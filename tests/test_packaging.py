@@ -47,3 +47,11 @@ def test_jupyterlab_defaults_to_chinese():
     import importlib.util
 
     assert importlib.util.find_spec("jupyterlab_language_pack_zh_CN") is not None
+
+
+def test_readme_lists_every_chapter():
+    from opskit.chapters import CHAPTERS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for chapter in CHAPTERS:
+        assert f"notebooks/{chapter.stem}.ipynb" in readme, chapter.stem
