@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml etc/jupyterlab-overrides.json | $(PY)
 
 run: $(STAMP)
 	@echo "在演示数据上执行全部章节…"
-	$(PY) -m opskit.cli site --out build/html
+	$(PY) -m opskit.course.cli site --out build/html
 	@echo ""
 	@echo "完成。用浏览器打开：$(CURDIR)/build/html/index.html"
 	@echo "交互学习：make lab （JupyterLab 中文界面，打开 notebooks/ 中的章节）"
@@ -40,10 +40,10 @@ lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 notebooks: $(STAMP)
-	$(PY) -m opskit.maintain execute-all
+	$(PY) -m opskit.course.maintain execute-all
 
 data: $(STAMP)
-	$(PY) -m opskit.datasets
+	$(PY) -m opskit.sim
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_simulate.py

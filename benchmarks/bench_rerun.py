@@ -38,7 +38,7 @@ def _example_module():
 
 def write_export(folder: Path, rows: int) -> Path:
     """Tile the demo orders (new ids, users shifted per copy) up to ``rows`` rows, as a GBK export."""
-    from opskit.datasets import load_demo
+    from opskit.sim import load_demo
 
     example = _example_module()
     demo = load_demo("orders")
@@ -85,7 +85,7 @@ def _tree_rss(pid: int) -> int:
 
 
 def run_once(folder: Path, out: Path) -> tuple[float, int, int]:
-    cmd = [sys.executable, "-m", "opskit.cli", "run", "00", "--data", str(folder),
+    cmd = [sys.executable, "-m", "opskit.course.cli", "run", "00", "--data", str(folder),
            "--map", str(folder / "列映射.yaml"), "--out", str(out)]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -114,7 +114,7 @@ def main() -> None:
         print(f"export: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, "
               f"written in {time.perf_counter() - started:.0f} s", flush=True)
         started = time.perf_counter()
-        check = subprocess.run([sys.executable, "-m", "opskit.cli", "validate", "--chapter", "00",
+        check = subprocess.run([sys.executable, "-m", "opskit.course.cli", "validate", "--chapter", "00",
                                 "--data", str(folder), "--map", str(folder / "列映射.yaml")],
                                capture_output=True, text=True)
         print(f"validate alone: {time.perf_counter() - started:.1f} s (exit {check.returncode})", flush=True)

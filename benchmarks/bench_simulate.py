@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from opskit.datasets import DEMO_SEED, simulate
+from opskit.sim import DEMO_SEED, simulate
 
 
 def run_once(n_users: int, seed: int) -> dict:

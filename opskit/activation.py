@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .funnel import funnel_table
+from opskit.funnel import funnel_table
 
 DAY = pd.Timedelta(days=1)
 

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from opskit.engine import query
+from opskit.data.engine import query
 
 __all__ = ["snapshot_features", "churn_labels", "build_snapshots", "add_feature", "ChurnModel",
            "auc", "top_decile_lift", "LeakageError", "FEATURE_LABELS", "FEATURES_SQL"]

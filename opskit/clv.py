@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, gammaln, hyp2f1
 
-from opskit.engine import query
+from opskit.data.engine import query
 
 __all__ = ["BetaGeo", "GammaGamma", "summary_from_orders", "discounted_clv",
            "clv_simple_retention", "SUMMARY_SQL", "SUMMARY_SQL_BY_DAY"]

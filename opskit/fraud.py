@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .concentration import hhi as _hhi
+from opskit.concentration import hhi as _hhi
 
 HOUR = 3600.0
 CTIT_BINS = (0, 10, 60, HOUR, 2 * HOUR, 24 * HOUR, 7 * 24 * HOUR, np.inf)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import query
+from opskit.data.engine import query
 
 STAGES = ("注册未购", "新客", "活跃老客", "沉睡", "流失")
 

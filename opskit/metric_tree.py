@@ -13,7 +13,7 @@ from typing import Literal, Mapping
 
 import pandas as pd
 
-from .engine import query
+from opskit.data.engine import query
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def evaluate(tree: Metric, leaves: Mapping[str, float | pd.Series]) -> dict[str,
     return out
 
 
-def _fmt(value, unit: str) -> str:
+def format_value(value, unit: str) -> str:
     if unit == "%":
         return f"{value:.2%}"
     if abs(value) >= 100:
@@ -88,7 +88,7 @@ def to_markdown(tree: Metric, values: Mapping[str, float] | None = None) -> str:
     def visit(node: Metric, depth: int):
         text = f"{node.label}（`{node.name}`）"
         if values is not None and node.name in values:
-            text += f" = **{_fmt(values[node.name], node.unit)}**"
+            text += f" = **{format_value(values[node.name], node.unit)}**"
         if node.children:
             text += f" = {f' {sym[node.op]} '.join(c.label for c in node.children)}"
         lines.append("  " * depth + "- " + text)
@@ -97,50 +97,6 @@ def to_markdown(tree: Metric, values: Mapping[str, float] | None = None) -> str:
 
     visit(tree, 0)
     return "\n".join(lines)
-
-
-def plot_tree(tree: Metric, values: Mapping[str, float] | None = None, ax=None):
-    """Draw the tree left to right: one box per node, the operator on each parent."""
-    import matplotlib.pyplot as plt
-
-    from .viz import PALETTE
-
-    depth: dict[str, int] = {}
-    ypos: dict[str, float] = {}
-    counter = [0]
-
-    def place(node: Metric, d: int) -> float:
-        depth[node.name] = d
-        if not node.children:
-            ypos[node.name] = counter[0]
-            counter[0] += 1
-        else:
-            ys = [place(c, d + 1) for c in node.children]
-            ypos[node.name] = sum(ys) / len(ys)
-        return ypos[node.name]
-
-    place(tree, 0)
-    n_leaves, max_depth = counter[0], max(depth.values())
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3.2 * (max_depth + 1) + 1, 0.9 * n_leaves + 1))
-    sym = {"*": "×", "+": "+", "/": "÷"}
-    for node in tree.walk():
-        x, y = depth[node.name] * 3.2, n_leaves - 1 - ypos[node.name]
-        for child in node.children:
-            cx, cy = depth[child.name] * 3.2, n_leaves - 1 - ypos[child.name]
-            ax.plot([x + 1.25, cx - 1.25], [y, cy], color="#bbbbbb", lw=1, zorder=1)
-        text = node.label
-        if values is not None and node.name in values:
-            text += "\n" + _fmt(values[node.name], node.unit)
-        color = PALETTE[depth[node.name] % len(PALETTE)]
-        ax.text(x, y, text, ha="center", va="center", fontsize=10, color="white", zorder=2,
-                bbox=dict(boxstyle="round,pad=0.4", facecolor=color, edgecolor="none"))
-        if node.children:
-            ax.text(x + 1.6, y, sym[node.op], ha="center", va="center", fontsize=12, color="#555555")
-    ax.set_xlim(-1.5, max_depth * 3.2 + 1.5)
-    ax.set_ylim(-0.8, n_leaves - 0.2)
-    ax.axis("off")
-    return ax
 
 
 DEMO_TREE = Metric("gmv", "成交额", "*", (

@@ -1,13 +1,13 @@
 """Operating metrics: the monthly KPI table every chapter starts from.
 
-Aggregations are DuckDB SQL (see :mod:`opskit.engine`); the rules are in each docstring.
+Aggregations are DuckDB SQL (see :mod:`opskit.data.engine`); the rules are in each docstring.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .engine import query
+from opskit.data.engine import query
 
 MONTHLY_KPIS_SQL = """
 WITH first_orders AS (

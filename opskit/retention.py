@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, hyp2f1
 
-from opskit.engine import query
+from opskit.data.engine import query
 
 __all__ = ["cohort_counts", "cohort_matrix", "retention_curve", "ShiftedBetaGeometric",
            "COHORT_SQL"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine import query
+from opskit.data.engine import query
 
 #: The 8 RFM segments (Chinese convention), in a fixed order: R, F, M high/low as in METHODS.md §1.
 RFM_SEGMENTS: tuple[str, ...] = (

@@ -121,31 +121,3 @@ def missing_roles(people: list[Stakeholder]) -> list[str]:
     """Roles of the buying center nobody in the map holds (blind spots in the decision chain)."""
     held = {p.role for p in people}
     return [r for r in DECISION_ROLES if r not in held]
-
-
-def plot_stakeholder_map(table: pd.DataFrame, ax=None, title: str | None = None, split: float = 3):
-    """Influence (y) against support (x), one labelled point per person, quadrant lines at ``split``."""
-    import matplotlib.pyplot as plt
-
-    from .viz import PALETTE
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 5.5))
-    roles = list(DECISION_ROLES)
-    for _, p in table.iterrows():
-        color = PALETTE[roles.index(p["role"]) % len(PALETTE)]
-        ax.scatter(p["support"], p["influence"], s=120, color=color)
-        ax.annotate(f"{p['name']}（{p['role']}）", (p["support"], p["influence"]), xytext=(7, 5),
-                    textcoords="offset points", fontsize=9)
-    ax.axhline(split - 0.5, color="grey", lw=0.8, ls="--")
-    ax.axvline(split - 0.5, color="grey", lw=0.8, ls="--")
-    ax.set_xlim(0.5, 5.8)
-    ax.set_ylim(0.5, 5.5)
-    ax.set_xlabel("支持度（1 反对 – 5 支持）")
-    ax.set_ylabel("影响力（1 低 – 5 高）")
-    for (x, y), name in {(1.5, 5.3): "重点争取", (4.5, 5.3): "依靠推动", (4.5, 0.7): "持续告知",
-                         (1.5, 0.7): "关注观察"}.items():
-        ax.text(x, y, name, ha="center", va="center", color="grey", fontsize=10)
-    if title:
-        ax.set_title(title)
-    return ax

@@ -86,30 +86,3 @@ def kano_analysis(survey: pd.DataFrame, **columns) -> pd.DataFrame:
     counts = category_counts(survey, **columns)
     shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
     return pd.concat([counts, shares, kano_coefficients(counts)], axis=1)
-
-
-def better_worse_plot(result: pd.DataFrame, ax=None, title: str | None = None, split: float = 0.5):
-    """Better against |Worse| with quadrant lines at ``split`` (0.5 by default)."""
-    import matplotlib.pyplot as plt
-
-    from .viz import PALETTE
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 5.5))
-    colors = {c: PALETTE[i] for i, c in enumerate(CATEGORIES)}
-    for name, row in result.iterrows():
-        ax.scatter(-row["worse"], row["better"], s=80, color=colors.get(row["category"], PALETTE[0]))
-        ax.annotate(f"{name}（{CATEGORY_NAMES.get(row['category'], '')}）", (-row["worse"], row["better"]),
-                    xytext=(6, 4), textcoords="offset points", fontsize=9)
-    ax.axhline(split, color="grey", lw=0.8, ls="--")
-    ax.axvline(split, color="grey", lw=0.8, ls="--")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("|Worse| 不满意影响力（缺了有多不满）")
-    ax.set_ylabel("Better 满意影响力（有了有多满意）")
-    for x, y, text in [(0.75, 0.95, "期望属性区"), (0.25, 0.95, "魅力属性区"),
-                       (0.75, 0.05, "必备属性区"), (0.25, 0.05, "无差异区")]:
-        ax.text(x, y, text, ha="center", va="center", fontsize=9, color="grey")
-    if title:
-        ax.set_title(title)
-    return ax

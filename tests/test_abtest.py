@@ -5,10 +5,11 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestIndPower
-from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest as sm_ztest
+from statsmodels.stats.proportion import confint_proportions_2indep
+from statsmodels.stats.proportion import proportions_ztest as sm_ztest
 
 from opskit import abtest
-from opskit.datasets import TRUTHS, load_demo
+from opskit.sim import TRUTHS, load_demo
 
 
 @pytest.mark.parametrize("variant, n", [("pooled", 14751), ("unpooled", 14749), ("continuity", 14951),
@@ -136,7 +137,7 @@ def test_peeking_inflates_false_positives():
 
 
 def test_exercise_checks_name_the_usual_mistake(capsys):
-    from opskit.exercises import abtest as check
+    from opskit.course.exercises import abtest as check
 
     a = load_demo("assignments")
     n = abtest.sample_size_proportions(0.2, 0.22)

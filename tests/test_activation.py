@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from opskit import activation
-from opskit.data import open_dataset
-from opskit.datasets import TRUTHS
+from opskit.data.dataset import open_dataset
+from opskit.sim import TRUTHS
 
 
 @pytest.fixture(scope="module")

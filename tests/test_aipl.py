@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from opskit.aipl import AIPL_STAGES, aipl_flows, aipl_stages, fast_fertility, flow_rates
-from opskit.datasets import load_demo
+from opskit.sim import load_demo
 
 AS_OF = pd.Timestamp("2025-06-30")
 

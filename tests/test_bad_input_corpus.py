@@ -1,7 +1,7 @@
 """The bad-input corpus: every case goes through the command line and ends cleanly.
 
 Each case builds a company folder (and a column map) in a temporary directory, runs
-``python -m opskit.cli validate`` (most cases: fast, nothing executed) or ``run`` (a few), and
+``python -m opskit.course.cli validate`` (most cases: fast, nothing executed) or ``run`` (a few), and
 asserts the exit code, that the message names the problem (file, column, fix), that no
 traceback is printed and that no output is left behind.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from opskit.datasets import load_demo
+from opskit.sim import load_demo
 
 HEADERS = {"order_id": "订单编号", "user_id": "客户编号", "order_time": "下单时间", "amount": "实付金额"}
 MAP = "orders:\n  file: 订单导出.csv\n  columns:\n" + "".join(f"    {k}: {v}\n" for k, v in HEADERS.items())
@@ -139,7 +139,7 @@ CASES = {
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "opskit.cli", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opskit.course.cli", *map(str, args)], capture_output=True,
                           text=True, timeout=300)
 
 

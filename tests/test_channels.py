@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from opskit import channels
-from opskit.datasets import TRUTHS, load_demo
+from opskit.sim import TRUTHS, load_demo
 
 
 def test_methods_section_7_arithmetic():

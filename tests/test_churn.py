@@ -4,9 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.churn import (ChurnModel, LeakageError, add_feature, auc, build_snapshots,
-                          churn_labels, snapshot_features, top_decile_lift)
-from opskit.datasets import load_demo
+from opskit.churn import (
+    ChurnModel,
+    LeakageError,
+    add_feature,
+    auc,
+    build_snapshots,
+    churn_labels,
+    snapshot_features,
+    top_decile_lift,
+)
+from opskit.sim import load_demo
 
 TRAIN_T0 = ["2025-03-01", "2025-05-01", "2025-07-01"]
 TEST_T0 = ["2025-10-01"]

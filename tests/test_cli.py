@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from opskit.datasets import load_demo
+from opskit.sim import load_demo
 
 
 def opskit(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "opskit.cli", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opskit.course.cli", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, timeout=600)
 
 

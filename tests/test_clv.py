@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.clv import (BetaGeo, GammaGamma, clv_simple_retention, discounted_clv,
-                        summary_from_orders)
-from opskit.datasets import TRUTHS, load_demo
+from opskit.clv import (
+    BetaGeo,
+    GammaGamma,
+    clv_simple_retention,
+    discounted_clv,
+    summary_from_orders,
+)
+from opskit.sim import TRUTHS, load_demo
 
 DATA = Path(__file__).parent / "data"
 

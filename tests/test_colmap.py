@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from opskit.colmap import ColumnMap, TableMap, closest_name, load_column_map
+from opskit.data.colmap import ColumnMap, TableMap, closest_name, load_column_map
 from opskit.errors import MapError
 
 GOOD = """\

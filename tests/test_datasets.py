@@ -6,14 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit import schema
-from opskit.datasets import (DEMO_DIR, DEMO_N_USERS, DEMO_SEED, TRUTHS, load_demo, simulate,
-                             true_coupon_uplift, write_world)
-from opskit.datasets.acquisition import FRAUD_IPS
-from opskit.datasets.card import render_card
-from opskit.datasets.tables import DATETIME_DTYPE, STRING_DTYPE
-from opskit.datasets.truths import measure
-from opskit.datasets.world import PERIPHERAL_PARTS, peripheral_modules
+from opskit.data import schema
+from opskit.sim import (
+    DEMO_DIR,
+    DEMO_N_USERS,
+    DEMO_SEED,
+    TRUTHS,
+    load_demo,
+    simulate,
+    true_coupon_uplift,
+    write_world,
+)
+from opskit.sim.acquisition import FRAUD_IPS
+from opskit.sim.card import render_card
+from opskit.sim.tables import DATETIME_DTYPE, STRING_DTYPE
+from opskit.sim.truths import measure
+from opskit.sim.world import PERIPHERAL_PARTS, peripheral_modules
 
 EXPORT = pd.Timestamp("2026-01-01")
 EXPECTED_DTYPE = {"int": "int64", "float": "float64", "bool": "bool",
@@ -101,7 +109,7 @@ def test_regenerating_reproduces_bundled_csv_byte_for_byte(demo, tmp_path):
 
 def test_committed_card_equals_generated_card(demo):
     committed = (DEMO_DIR / "README.md").read_text(encoding="utf-8")
-    assert committed == render_card(demo), "run: python -m opskit.datasets"
+    assert committed == render_card(demo), "run: python -m opskit.sim"
 
 
 def test_load_demo_returns_the_simulated_frames(demo):

@@ -13,10 +13,10 @@ import pytest
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from opskit import schema
-from opskit.datasets import business, campaigns, community, homepage, kol, loyalty, survey
-from opskit.datasets._periphery import conform, user_positions
-from opskit.datasets.config import WorldConfig
+from opskit.data import schema
+from opskit.sim import business, campaigns, community, homepage, kol, loyalty, survey
+from opskit.sim._periphery import conform, user_positions
+from opskit.sim.config import WorldConfig
 
 PARTS = [loyalty, community, campaigns, homepage, kol, survey, business]
 N_USERS = 8000

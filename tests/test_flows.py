@@ -5,7 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.flows import absorption_steps, project, sankey, stationary_distribution, transition_matrix, transitions
+from opskit.flows import (
+    absorption_steps,
+    project,
+    stationary_distribution,
+    transition_matrix,
+    transitions,
+)
+from opskit.viz import sankey
 
 matplotlib.use("Agg")
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from opskit import fraud
-from opskit.datasets import TRUTHS, load_demo
+from opskit.sim import TRUTHS, load_demo
 
 HOUR = 3600.0
 

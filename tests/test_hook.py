@@ -3,9 +3,14 @@
 import pandas as pd
 import pytest
 
-from opskit.datasets import load_demo
-from opskit.hook import (investment_effect, reward_return_rates, stickiness, trigger_conversion,
-                         trigger_shares)
+from opskit.hook import (
+    investment_effect,
+    reward_return_rates,
+    stickiness,
+    trigger_conversion,
+    trigger_shares,
+)
+from opskit.sim import load_demo
 
 
 def _events(rows):

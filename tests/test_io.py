@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit import schema
+from opskit.data import schema
+from opskit.data.readers import load_tables, locate, read_table
 from opskit.errors import DataError, MapError, OpskitError
-from opskit.io import load_tables, locate, read_table
 
 ORDERS_MAP = {"order_id": "订单编号", "user_id": "客户编号", "order_time": "下单时间", "amount": "实付金额"}
 ORDERS_TEXT = (
@@ -81,7 +81,7 @@ def test_excel_several_sheets_with_sheet_named(tmp_path):
 
 
 def test_a_table_map_gives_columns_and_sheet(tmp_path):
-    from opskit.colmap import TableMap
+    from opskit.data.colmap import TableMap
 
     path = tmp_path / "book.xlsx"
     with pd.ExcelWriter(path) as xl:
@@ -282,7 +282,7 @@ def test_planned_tables_may_have_future_dates(tmp_path):
 
 
 def test_locate_prefers_the_map_and_finds_canonical_names(tmp_path):
-    from opskit.colmap import ColumnMap, TableMap
+    from opskit.data.colmap import ColumnMap, TableMap
 
     write(tmp_path, "Orders.CSV", ORDERS_TEXT)
     write(tmp_path, "订单导出.csv", ORDERS_TEXT)
@@ -535,7 +535,7 @@ def test_one_million_orders_with_chinese_headers(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def demo():
-    from opskit.datasets import load_demo
+    from opskit.sim import load_demo
 
     return load_demo()
 

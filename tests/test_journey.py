@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from opskit.datasets import load_demo
 from opskit.journey import journey_map, journey_times
+from opskit.sim import load_demo
 
 
 def test_journey_map_by_hand():

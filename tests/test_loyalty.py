@@ -4,9 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.datasets import TRUTHS, load_demo
-from opskit.loyalty import (assign_tiers, growth_value, level_from_xp, tier_economics,
-                            tier_thresholds, xp_to_reach)
+from opskit.loyalty import (
+    assign_tiers,
+    growth_value,
+    level_from_xp,
+    tier_economics,
+    tier_thresholds,
+    xp_to_reach,
+)
+from opskit.sim import TRUTHS, load_demo
 
 
 def test_quantile_tiers_match_spacing():

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from opskit import metric_catalog as mc
-from opskit.data import open_dataset
+from opskit.data.dataset import open_dataset
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_weekly_frequency(data):
 
 
 def test_missing_tables_are_reported_not_raised(tmp_path):
-    from opskit.datasets import DEMO_DIR
+    from opskit.sim import DEMO_DIR
 
     for t in ("users", "orders"):
         (tmp_path / f"{t}.csv").write_bytes((DEMO_DIR / f"{t}.csv").read_bytes())

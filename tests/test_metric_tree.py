@@ -4,8 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.datasets import load_demo
-from opskit.metric_tree import DEMO_TREE, Metric, evaluate, leaves, plot_tree, to_markdown, tree_inputs
+from opskit.metric_tree import (
+    DEMO_TREE,
+    Metric,
+    evaluate,
+    leaves,
+    to_markdown,
+    tree_inputs,
+)
+from opskit.sim import load_demo
+from opskit.viz import metric_tree as plot_tree
 
 SIMPLE = Metric("gmv", "成交额", "*", (Metric("uv", "访客"), Metric("cr", "转化率", unit="%"), Metric("aov", "客单价")))
 

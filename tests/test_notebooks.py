@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from opskit.chapters import CHAPTERS, EXERCISE_DIR, NOTEBOOK_DIR
-from opskit.exercises import learner_copy
+from opskit.course.chapters import CHAPTERS, EXERCISE_DIR, NOTEBOOK_DIR
+from opskit.course.exercises import learner_copy
 
 SOLUTIONS = sorted((EXERCISE_DIR / "solutions").glob("*.ipynb"))
 
@@ -95,7 +95,7 @@ def test_solution_passes_every_check(solution):
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
 def test_learner_copy_fails_politely(solution, tmp_path):
-    from opskit.run import execute
+    from opskit.course.runner import execute
 
     executed = tmp_path / solution.name
     execute(EXERCISE_DIR / solution.name, executed)  # raises if any cell errors

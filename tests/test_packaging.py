@@ -50,7 +50,7 @@ def test_jupyterlab_defaults_to_chinese():
 
 
 def test_readme_lists_every_chapter():
-    from opskit.chapters import CHAPTERS
+    from opskit.course.chapters import CHAPTERS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for chapter in CHAPTERS:

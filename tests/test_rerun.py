@@ -13,9 +13,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from opskit import report
-from opskit.data import TABLE_CACHE_ENV, Dataset
-from opskit.datasets import load_demo
+from opskit.course import report
+from opskit.data.dataset import TABLE_CACHE_ENV, Dataset
+from opskit.sim import load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "datasets" / "examples"
@@ -23,7 +23,7 @@ EXPORT, MAP = EXAMPLES / "订单导出.csv", EXAMPLES / "列映射.yaml"
 
 
 def opskit(*args):
-    return subprocess.run([sys.executable, "-m", "opskit.cli", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "opskit.course.cli", *map(str, args)], capture_output=True,
                           text=True, timeout=600)
 
 

@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.datasets import TRUTHS, load_demo
-from opskit.retention import ShiftedBetaGeometric, cohort_counts, cohort_matrix, retention_curve
+from opskit.retention import (
+    ShiftedBetaGeometric,
+    cohort_counts,
+    cohort_matrix,
+    retention_curve,
+)
+from opskit.sim import TRUTHS, load_demo
 
 REGULAR = [100, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1, 22.3, 20.7, 19.4, 18.3, 17.3]
 HIGH_END = [100, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1, 46.8, 44.5, 42.7, 40.9, 39.4]

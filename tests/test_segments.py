@@ -6,10 +6,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.datasets import load_demo
-from opskit.segments import (RFM_SEGMENTS, RFM_STRATEGIES, BehaviourClusters, choose_k, pareto_table,
-                             quantile_score, rfm_scores, rfm_segments, rfm_table, segment_summary,
-                             value_tiers)
+from opskit.segments import (
+    RFM_SEGMENTS,
+    RFM_STRATEGIES,
+    BehaviourClusters,
+    choose_k,
+    pareto_table,
+    quantile_score,
+    rfm_scores,
+    rfm_segments,
+    rfm_table,
+    segment_summary,
+    value_tiers,
+)
+from opskit.sim import load_demo
 
 
 def _corners():
@@ -131,7 +141,7 @@ def test_clusters_deterministic_and_k_choice():
 
 
 def test_exercise_checks_name_the_usual_mistake(capsys):
-    from opskit.exercises import segments as check
+    from opskit.course.exercises import segments as check
 
     rfm = _random_rfm(4)
     good = np.ceil(5 * (-rfm["recency_days"]).rank(pct=True)).astype(int)

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from opskit import chapters, site
+from opskit.course import chapters, site
 from opskit.errors import OpskitError
 
 

@@ -5,8 +5,14 @@ import json
 import matplotlib
 import pytest
 
-from opskit.stakeholders import (FiveWhy, Stakeholder, missing_roles, plot_stakeholder_map, quadrant,
-                                 stakeholder_map)
+from opskit.stakeholders import (
+    FiveWhy,
+    Stakeholder,
+    missing_roles,
+    quadrant,
+    stakeholder_map,
+)
+from opskit.viz import stakeholder_map as plot_stakeholder_map
 
 matplotlib.use("Agg")
 

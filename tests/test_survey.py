@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.datasets import TRUTHS, load_demo
+from opskit.sim import TRUTHS, load_demo
 from opskit.survey import classify, kano_analysis, kano_coefficients, kano_table
 
 matplotlib.use("Agg")

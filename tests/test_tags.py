@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from opskit.tags import TagRule, apply_tags, rules_table, tag_coverage, tag_list, tag_overlap, untagged_share
+from opskit.tags import (
+    TagRule,
+    apply_tags,
+    rules_table,
+    tag_coverage,
+    tag_list,
+    tag_overlap,
+    untagged_share,
+)
 
 PROFILE = pd.DataFrame({"frequency": [1, 5, 8, 2, 0], "monetary": [50.0, 600.0, 900.0, 80.0, np.nan],
                         "city": ["一线", "二线", "一线", "三线", "一线"]},

@@ -5,8 +5,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
 from opskit import uplift
-from opskit.data import open_dataset
-from opskit.datasets import true_coupon_uplift
+from opskit.data.dataset import open_dataset
+from opskit.sim import true_coupon_uplift
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from opskit import viral
-from opskit.data import open_dataset
-from opskit.datasets import TRUTHS
+from opskit.course import widgets
+from opskit.data.dataset import open_dataset
+from opskit.sim import TRUTHS
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_k_factor_recovers_planted_referral_truth(demo):
 
 
 def test_explorer_state_is_exportable():
-    ex = viral.ViralExplorer(k=2.0, cycle_time=10, u0=10, horizon_days=50)
+    ex = widgets.ViralExplorer(k=2.0, cycle_time=10, u0=10, horizon_days=50)
     state = json.loads(ex.to_json())
     assert state["users_at_horizon"] == 630 and state["cycles"] == 5 and state["limit"] is None
     box, redraw = ex.widget()

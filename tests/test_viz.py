@@ -53,7 +53,7 @@ def test_font_is_the_bundled_cjk_font():
     from matplotlib import font_manager
 
     found = font_manager.findfont(font_manager.FontProperties(family=viz.FONT_FAMILY), fallback_to_default=False)
-    assert found.endswith(viz.FONT_FILE)
+    assert found.endswith(viz.theme.FONT_FILE)
     assert matplotlib.rcParams["axes.unicode_minus"] is False
 
 

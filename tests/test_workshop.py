@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from opskit import workshop as ws
-from opskit.data import open_dataset
+from opskit.course import workshop as ws
+from opskit.data.dataset import open_dataset
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +101,7 @@ def test_canvas_edits_state_and_computes_live_values(data, tmp_path):
 
 
 def test_canvas_on_partial_data_lists_unavailable_metrics(tmp_path):
-    from opskit.datasets import DEMO_DIR
+    from opskit.sim import DEMO_DIR
 
     (tmp_path / "orders.csv").write_bytes((DEMO_DIR / "orders.csv").read_bytes())
     canvas = ws.DataSystemCanvas(open_dataset(tmp_path))

@@ -52,7 +52,7 @@ def export_frame(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    from opskit.datasets import load_demo
+    from opskit.sim import load_demo
 
     orders = load_demo("orders").loc[lambda d: d["order_time"] >= SINCE]
     staged = EXPORT.with_suffix(".tmp")

@@ -1,0 +1,146 @@
+"""The ``opskit`` command: list chapters, validate company data, re-run a chapter, build the site.
+
+Every problem the user can fix ends with a Chinese message on stderr and exit code 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from opskit.errors import OpskitError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese usage errors (exit code 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"opskit：命令参数有误：{message}\n  运行 `opskit --help` 查看用法。\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="opskit", description="精细化运营课程工具包：在演示数据或公司自有数据上运行章节。")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
+
+    sub.add_parser("list", help="列出全部章节及其需要的数据表")
+
+    def data_args(p):
+        p.add_argument("--data", metavar="DIR", help="公司数据文件夹（默认：内置模拟公司数据）")
+        p.add_argument("--map", metavar="FILE", help="列映射 YAML 文件：把你的列名对应到标准列名")
+        p.add_argument("--drop-invalid", action="store_true",
+                       help="丢弃无效行（负金额、未来日期、重复ID…）而不是停止；报告会写明丢弃行数")
+
+    run = sub.add_parser("run", help="检查数据后执行一个章节，输出执行后的笔记本和 HTML 报告")
+    run.add_argument("chapter", metavar="CHAPTER", help="两位章节号（如 00）或笔记本文件名（如 00_overview）")
+    data_args(run)
+    run.add_argument("--out", metavar="DIR", default="out", help="输出文件夹（默认 out/）")
+    run.add_argument("-p", dest="params", metavar="NAME=VALUE", action="append", default=[],
+                     help="覆盖笔记本参数，可重复，例如 -p top_n=20")
+    code = run.add_mutually_exclusive_group()
+    code.add_argument("--no-input", action="store_true", default=None,
+                      help="HTML 报告中隐藏代码（给了 --data 时默认隐藏）")
+    code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
+    run.add_argument("--pseudonymize", action="store_true",
+                     help="报告中的用户ID替换为加盐哈希值（同一输出文件夹内多次运行保持一致）")
+
+    val = sub.add_parser("validate", help="只检查数据，不执行：每章哪些小节能运行、数据有哪些问题")
+    data_args(val)
+    val.add_argument("--chapter", metavar="CH", help="只检查这一章（默认：全部章节）")
+
+    site = sub.add_parser("site", help="在演示数据上执行全部章节并生成课程网站（make run 调用）")
+    site.add_argument("--out", metavar="DIR", default="build/html", help="网站输出文件夹")
+    return parser
+
+
+def _cmd_list(_args) -> int:
+    from opskit.course.chapters import CHAPTERS
+
+    for ch in CHAPTERS:
+        print(f"{ch.number}  {ch.stem:<24} {ch.title}")
+        print(f"    必需表：{'、'.join(ch.required) or '无'}；可用表：{'、'.join(ch.tables)}")
+    return EXIT_OK
+
+
+def _cmd_run(args) -> int:
+    from opskit.course.runner import parse_params, run_chapter
+
+    no_input = False if args.show_code else (True if args.no_input else None)
+    result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
+                         no_input=no_input, drop_invalid=args.drop_invalid,
+                         pseudonymize=args.pseudonymize)
+    print(f"完成（{result.seconds:.1f} 秒）。\n  笔记本：{result.notebook}\n  报告：{result.html}\n"
+          f"  关键表（Excel）：{result.workbook}\n  用浏览器打开报告即可查看。")
+    for table, text in result.dropped.items():
+        print(f"  已丢弃 {table} 的无效行：{text}")
+    return EXIT_OK
+
+
+def _cmd_validate(args) -> int:
+    """Exit 0 when the data can be used: with ``--chapter``, that chapter can run; over all
+    chapters, no table has a data problem and at least one chapter can run (chapters lacking a
+    required table are listed as 无法运行 without failing the check)."""
+    from opskit.course.chapters import CHAPTERS, find
+    from opskit.course.runner import validate_many
+
+    selected = [find(args.chapter)] if args.chapter else list(CHAPTERS)
+    results = validate_many(selected, args.data, args.map, args.drop_invalid)
+    text = "\n\n".join(r.report() for r in results)
+    problems = any(r.problems for r in results)
+    runnable = [r for r in results if r.ok]
+    if args.chapter:
+        passed = bool(runnable)
+    else:
+        passed = not problems and bool(runnable)
+    if passed:
+        print(text)
+        names = "、".join(r.chapter.number for r in runnable)
+        print(f"\n数据检查通过：可以运行的章节 {names}（opskit run 章节号 --data … --map …）。")
+        return EXIT_OK
+    print(text, file=sys.stderr)  # a failed check goes to stderr as a whole, printed once
+    if not problems and not runnable:
+        print("\n数据检查未通过：没有一章能运行——缺少上面列出的必需表。"
+              "请放入相应文件，或在列映射文件中用 file: 指明文件名。", file=sys.stderr)
+    else:
+        print("\n数据检查未通过：请按上面的提示修正后重试。", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _cmd_site(args) -> int:
+    from opskit.course.site import build_site
+
+    index = build_site(args.out)
+    print(f"课程网站已生成：{index}\n  用浏览器打开它；要交互学习请运行 make lab（JupyterLab 中文界面）。")
+    return EXIT_OK
+
+
+COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except OpskitError as err:
+        print(f"opskit：{err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("opskit：已中断，未写入任何输出。", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # execution failures: say what failed, no traceback
+        from opskit.course.runner import describe_failure
+
+        print(f"opskit：{describe_failure(err)}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

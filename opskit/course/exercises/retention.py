@@ -1,0 +1,89 @@
+"""Checks for the existing-customers exercise: repeat frequency x, cohort retention, closed-form
+CLV, top-decile lift and the sBG mean churn.
+
+Each check recomputes the expected answer from the learner's own tables (or the stated inputs)
+and names the usual mistake when the answer is wrong.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from opskit.churn import top_decile_lift as _lift
+from opskit.course.exercises import _say, expect_number, expect_series, unanswered
+from opskit.retention import ShiftedBetaGeometric as _SBG
+
+
+def repeat_frequency(answer, orders: pd.DataFrame) -> bool:
+    expected = (orders.groupby("user_id").size() - 1).rename("frequency")
+    days = orders.assign(d=orders["order_time"].dt.normalize()).drop_duplicates(["user_id", "d"])
+    return expect_series("任务 1 复购次数 x", answer, expected, hints=[
+        (lambda s: len(s) == len(expected) and np.allclose(s.reindex(expected.index), expected + 1),
+         "你把首单也算进了复购次数 x。BG/NBD 的 x 只数首单之后的复购：订单数 − 1。"),
+        (lambda s: len(s) == len(expected) and np.allclose(
+            s.reindex(expected.index), days.groupby("user_id").size().reindex(expected.index) - 1),
+         "你按天去重了（lifetimes 的口径）。本题每笔订单都算一次购买：订单数 − 1。"),
+    ])
+
+
+def month1_retention(answer, orders: pd.DataFrame, cohort: str = "2025-01") -> bool:
+    month = orders["order_time"].dt.to_period("M")
+    first = month.groupby(orders["user_id"]).transform("min")
+    members = orders.loc[first == pd.Period(cohort, "M"), "user_id"].unique()
+    nxt = pd.Period(cohort, "M") + 1
+    active = orders.loc[(month == nxt) & orders["user_id"].isin(members), "user_id"].nunique()
+    expected = active / len(members)
+    later = orders.loc[(month >= nxt) & orders["user_id"].isin(members), "user_id"].nunique() / len(members)
+    all_users = active / orders["user_id"].nunique()
+    return expect_number("任务 2 次月留存率", answer, expected, rtol=1e-4, hints=[
+        (lambda v: abs(v - later) < 1e-9,
+         "这是「次月及以后」（unbounded）留存。本题要的是 N 期口径：恰好在次月有订单。"),
+        (lambda v: abs(v - all_users) < 1e-9, "分母应是该同期群的人数，不是全部下单用户。"),
+        (lambda v: v > 1, "留存率是比例，应在 0 到 1 之间。"),
+    ])
+
+
+def simple_clv(answer, margin: float = 100.0, retention: float = 0.8, rate: float = 0.10) -> bool:
+    expected = margin * retention / (1 + rate - retention)
+    return expect_number("任务 3 简单留存模型的 CLV", answer, expected, rtol=1e-4, hints=[
+        (lambda v: abs(v - margin * (1 + rate) / (1 + rate - retention)) < 1e-6,
+         "你把第 0 期（当期）的毛利也算进去了。题目约定毛利从第 1 期期末开始：m·r/(1+i−r)。"),
+        (lambda v: abs(v - margin * retention / (1 - retention)) < 1e-6,
+         "你没有折现。未来的毛利要按 (1+i)^t 折现：m·r/(1+i−r)。"),
+        (lambda v: abs(v - margin / (1 + rate - retention)) < 1e-6,
+         "分子少了留存率 r：第 1 期期末只有比例 r 的顾客还在。"),
+    ])
+
+
+def top_decile(answer, y, score) -> bool:
+    expected = _lift(y, score)
+    top_rate = expected * float(np.mean(y))
+    return expect_number("任务 4 前 10% 提升度", answer, expected, rtol=1e-3, hints=[
+        (lambda v: abs(v - top_rate) < 1e-6,
+         "这是前 10% 人群的流失率。提升度还要除以整体流失率。"),
+        (lambda v: abs(v - _lift(y, -np.asarray(score))) < 1e-6,
+         "你取了得分最低的 10%。按流失概率从高到低排序，取最前面的 10%。"),
+    ])
+
+
+def sbg_mean_churn(answer, memberships: pd.DataFrame) -> bool:
+    model = _SBG().fit(memberships["periods_paid"], memberships["churned"])
+    expected = model.alpha_ / (model.alpha_ + model.beta_)
+    naive = float(memberships["churned"].sum() / memberships["periods_paid"].sum())
+    if unanswered(answer):
+        return expect_number("任务 5 每期平均流失率 E[θ]", answer, expected)
+    return expect_number("任务 5 每期平均流失率 E[θ]", answer, expected, rtol=1e-3, hints=[
+        (lambda v: abs(v - float(memberships["churned"].mean())) < 1e-9,
+         "这是已流失会员的占比：还在续费的会员被删失，这个比例会随观察时间变化。用 sBG 拟合 α、β，E[θ] = α/(α+β)。"),
+        (lambda v: abs(v - naive) < 1e-9,
+         "这是流失次数 ÷ 付费期数（假设所有人流失率相同）。sBG 允许会员之间不同：E[θ] = α/(α+β)。"),
+    ])
+
+
+def summary() -> bool:
+    from opskit.course.exercises import SCOREBOARD
+
+    print(SCOREBOARD.summary())
+    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
+    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")

@@ -1,0 +1,91 @@
+"""Small helpers every chapter notebook uses: set-up, skipping sections, computed narrative."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from opskit.data import schema
+from opskit.data.dataset import Dataset
+
+
+def setup() -> None:
+    """Apply the plotting theme and the display options shared by all chapters."""
+    from opskit.viz import set_theme
+
+    set_theme()
+    pd.set_option("display.max_rows", 30)
+    pd.set_option("display.max_columns", 20)
+    pd.set_option("display.width", 120)
+    pd.set_option("display.float_format", lambda v: f"{v:,.4g}")
+
+
+def md(text: str) -> None:
+    """Show Markdown computed from the data (findings are never typed in by hand)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def needs(data: Dataset, *tables: str) -> bool:
+    """True if ``data`` has every table; otherwise show a skip note and return False.
+
+    Use it to guard a section, so a rerun on company data without, say, an events table
+    skips that section instead of failing::
+
+        if needs(data, "events"):
+            ...
+    """
+    missing = data.missing(*tables)
+    if missing:
+        names = "、".join(f"{t}（{schema.TABLES[t].label}）" for t in missing)
+        md(f"> **跳过：缺少表 {names}**。本节需要这些表；提供相应文件后重新运行即可。")
+        return False
+    return True
+
+
+def data_header(data: Dataset, tables: tuple[str, ...] = ("users", "orders")) -> pd.DataFrame:
+    """A table of the data behind this run: source, rows and date range of each table."""
+    rows = []
+    for name in tables:
+        if not data.has(name):
+            continue
+        frame = data[name]
+        contract = schema.TABLES[name]
+        times = [c.name for c in contract.columns if c.dtype in ("datetime", "date") and c.name in frame]
+        first = frame[times[0]].min() if times else pd.NaT
+        last = frame[times[0]].max() if times else pd.NaT
+        rows.append({
+            "表": f"{name}（{contract.label}）",
+            "行数": len(frame),
+            "起始": "" if pd.isna(first) else f"{first:%Y-%m-%d}",
+            "截止": "" if pd.isna(last) else f"{last:%Y-%m-%d}",
+        })
+    return pd.DataFrame(rows)
+
+
+#: Set by ``opskit run``: folder where key tables are collected for the report's Excel workbook.
+REPORT_TABLES_ENV = "OPSKIT_REPORT_TABLES"
+_report_count = 0
+
+
+def report_table(title: str, frame: pd.DataFrame, show: bool = True) -> pd.DataFrame:
+    """Show a key table and, during ``opskit run``, collect it for the report's Excel workbook.
+
+    Call it for the one to three tables of a section that a manager would want to keep
+    (segment sizes, the channel matrix, the list of users to act on...).
+    """
+    global _report_count
+    folder = os.environ.get(REPORT_TABLES_ENV)
+    if folder:
+        _report_count += 1
+        safe = re.sub(r"[\\/:*?\[\]]", "_", title)[:60]
+        frame.to_pickle(Path(folder) / f"{_report_count:03d}_{safe}.pkl")
+    if show:
+        from IPython.display import display
+
+        display(frame)
+    return frame

@@ -1,0 +1,183 @@
+"""What a rerun on company data hands to a manager: a header, the key tables as Excel, pseudonyms.
+
+- :func:`describe_data` and :func:`header_markdown` state the data source, row counts, date
+  ranges, rows dropped per reason and the run time; :func:`inject_header` puts that at the top
+  of the executed notebook (and so of the HTML report).
+- :func:`write_workbook` writes the key tables collected by :func:`opskit.course.notebook.report_table`
+  to one workbook, after a first sheet 「说明」 with the same header.
+- :func:`pseudonymize` replaces ``user_id`` values by a stable salted hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from opskit.data import schema
+
+#: Set by ``opskit run --pseudonymize`` for the kernel: the 16-character hash key.
+PSEUDONYM_ENV = "OPSKIT_PSEUDONYM_KEY"
+#: Salt file kept in the output folder so that pseudonyms stay the same across reruns.
+SALT_FILE = ".opskit-salt"
+EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+SHEET_MAX = 31
+_SHEET_BAD = re.compile(r"[\\/:*?\[\]]")
+
+
+def hash_key(salt: str) -> str:
+    """The 16-character key that :func:`pseudonymize` uses for a salt."""
+    return hashlib.sha256(salt.encode("utf-8")).hexdigest()[:16]
+
+
+def salt_for(out_dir: Path) -> str:
+    """The salt kept in ``out_dir`` (created once, so reruns into the same folder give the same ids)."""
+    path = Path(out_dir) / SALT_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    salt = secrets.token_hex(16)
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_text(salt, encoding="utf-8")
+    staged.replace(path)
+    return salt
+
+
+def is_user_column(name) -> bool:
+    """Columns holding user ids: ``user_id`` and names ending in ``_user_id`` (e.g. ``inviter_user_id``)."""
+    return isinstance(name, str) and (name == "user_id" or name.endswith("_user_id") or name == "用户ID")
+
+
+def _pseudonyms(values, key: str) -> pd.Series:
+    """Salted 63-bit hashes of ``values`` as integers (nulls stay null)."""
+    series = pd.Series(values)
+    text = np.asarray(series.astype("string").fillna("").to_numpy(), dtype=object)
+    hashed = (pd.util.hash_array(text, hash_key=key, categorize=True) >> np.uint64(1)).astype("int64")
+    missing = series.isna().to_numpy()
+    if missing.any():
+        return pd.Series(hashed, index=series.index, dtype="Int64").mask(missing)
+    return pd.Series(hashed, index=series.index)
+
+
+def pseudonymize(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """A copy of ``frame`` with every user-id column (and a user-id index) replaced by a salted hash.
+
+    Pseudonyms are non-negative 63-bit integers, so they keep the integer type of ``user_id``.
+
+    The same id and key always give the same pseudonym, so tables can still be joined;
+    without the key the original id cannot be recovered from the pseudonym.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if is_user_column(col):
+            out[col] = _pseudonyms(out[col], key)
+    if isinstance(out.index, pd.MultiIndex):
+        if any(is_user_column(n) for n in out.index.names):
+            levels = [pd.Index(_pseudonyms(out.index.get_level_values(i), key).to_numpy()) if is_user_column(n)
+                      else out.index.get_level_values(i) for i, n in enumerate(out.index.names)]
+            out.index = pd.MultiIndex.from_arrays(levels, names=out.index.names)
+    elif is_user_column(out.index.name):
+        out.index = pd.Index(_pseudonyms(out.index, key).to_numpy(), name=out.index.name)
+    return out
+
+
+def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, int]]) -> pd.DataFrame:
+    """One row per table: rows read, date range of its first time column, rows dropped per reason."""
+    rows = []
+    for name, frame in tables.items():
+        contract = schema.TABLES[name]
+        times = [c.name for c in contract.columns if c.dtype in ("datetime", "date") and c.name in frame]
+        first = frame[times[0]].min() if times else pd.NaT
+        last = frame[times[0]].max() if times else pd.NaT
+        gone = dropped.get(name, {})
+        rows.append({
+            "表": f"{name}（{contract.label}）",
+            "行数": len(frame),
+            "起始": "" if pd.isna(first) else f"{first:%Y-%m-%d}",
+            "截止": "" if pd.isna(last) else f"{last:%Y-%m-%d}",
+            "丢弃的无效行": "；".join(f"{reason} {n:,} 行" for reason, n in gone.items()) or "无",
+        })
+    return pd.DataFrame(rows)
+
+
+def header_lines(source: str, column_map: str, started: datetime, chapter: str,
+                 pseudonymized: bool, drop_invalid: bool) -> list[tuple[str, str]]:
+    """The key facts of a run as (label, value) pairs, for the report header and the 说明 sheet."""
+    return [
+        ("章节", chapter),
+        ("数据来源", source),
+        ("列映射", column_map or "无（文件使用标准列名）"),
+        ("运行时间", f"{started:%Y-%m-%d %H:%M:%S}"),
+        ("无效行", "已丢弃（--drop-invalid），丢弃行数见下表" if drop_invalid else "不允许（遇到即停止）"),
+        ("用户ID", "已假名化（--pseudonymize）：所有表中的用户ID已替换为加盐哈希值" if pseudonymized else "原样显示"),
+    ]
+
+
+def header_markdown(facts: list[tuple[str, str]], summary: pd.DataFrame) -> str:
+    """The Markdown header put at the top of a rerun's report."""
+    lines = ["## 报告说明", ""]
+    lines += [f"- **{label}**：{value}" for label, value in facts]
+    lines += ["", "| " + " | ".join(summary.columns) + " |", "|" + "---|" * len(summary.columns)]
+    for row in summary.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:,}" if isinstance(v, (int, np.integer)) else str(v)
+                                       for v in row) + " |")
+    return "\n".join(lines)
+
+
+def inject_header(notebook: Path, markdown: str) -> None:
+    """Insert ``markdown`` as the first cell of an executed notebook (in place)."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(markdown, metadata={"tags": ["opskit-report-header"]}))
+    nbformat.write(nb, str(notebook))
+
+
+def sheet_names(titles: list[str]) -> list[str]:
+    """Valid, unique Excel sheet names (≤ 31 characters, no ``\\/:*?[]``) for ``titles``."""
+    names, seen = [], {"说明"}
+    for title in titles:
+        base = _SHEET_BAD.sub("_", str(title)).strip("' ") or "表"
+        name, n = base[:SHEET_MAX], 1
+        while name in seen:
+            n += 1
+            suffix = f"_{n}"
+            name = base[:SHEET_MAX - len(suffix)] + suffix
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def collected_tables(folder: Path) -> list[tuple[str, pd.DataFrame]]:
+    """The key tables pickled by :func:`opskit.course.notebook.report_table`, in the order they were shown."""
+    tables = []
+    for path in sorted(Path(folder).glob("*.pkl")):
+        title = path.stem.split("_", 1)[1] if "_" in path.stem else path.stem
+        tables.append((title, pd.read_pickle(path)))
+    return tables
+
+
+def write_workbook(path: Path, facts: list[tuple[str, str]], summary: pd.DataFrame,
+                   tables: list[tuple[str, pd.DataFrame]]) -> None:
+    """Write the 说明 sheet (facts + data summary) and one sheet per key table to ``path``."""
+    notes = pd.DataFrame(facts, columns=["项目", "内容"])
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        notes.to_excel(writer, sheet_name="说明", index=False)
+        summary.to_excel(writer, sheet_name="说明", index=False, startrow=len(notes) + 2)
+        for name, (title, frame) in zip(sheet_names([t for t, _ in tables]), tables):
+            frame = _excel_ready(frame)
+            keep_index = not isinstance(frame.index, pd.RangeIndex)
+            frame.iloc[:EXCEL_MAX_ROWS].to_excel(writer, sheet_name=name, index=keep_index)
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones, categories with unused levels print fine; drop tz only."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_localize(None)
+    return out

@@ -1,0 +1,62 @@
+"""Small helpers shared by the peripheral parts of the simulated company.
+
+The peripheral modules (loyalty, community, campaigns, homepage, KOL, survey, business lines)
+all read the core ``users``/``orders`` tables and emit canonical tables; these helpers keep the
+look-ups vectorised and the output dtypes identical to :mod:`opskit.data.schema`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from opskit.data import schema
+from opskit.sim import tables
+from opskit.sim.tables import labels  # noqa: F401  (re-exported for the peripheral parts)
+
+DATETIME_DTYPE = "datetime64[us]"
+DAY = np.timedelta64(1, "D")
+
+
+def user_positions(user_ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Row position in ``user_ids`` of each id in ``query`` (-1 when absent).
+
+    Fast path for the usual contiguous, sorted ids (an offset); otherwise a hash look-up.
+    """
+    user_ids = np.asarray(user_ids)
+    query = np.asarray(query)
+    n = len(user_ids)
+    if n and user_ids[0] + n - 1 == user_ids[-1] and bool(np.all(np.diff(user_ids) == 1)):
+        pos = query - user_ids[0]
+        return np.where((pos >= 0) & (pos < n), pos, -1)
+    return pd.Index(user_ids).get_indexer(query)
+
+
+def per_user_sum(positions: np.ndarray, values: np.ndarray | None, n_users: int) -> np.ndarray:
+    """Sum (or count, when ``values`` is None) per user position, ignoring position -1."""
+    keep = positions >= 0
+    weights = None if values is None else np.asarray(values, dtype=float)[keep]
+    return np.bincount(positions[keep], weights=weights, minlength=n_users)
+
+
+def to_datetime(values) -> np.ndarray:
+    """Timestamps as ``datetime64[us]`` truncated to whole seconds."""
+    return np.asarray(values).astype("datetime64[s]").astype(DATETIME_DTYPE)
+
+
+def to_date(values) -> np.ndarray:
+    """Calendar days as ``datetime64[us]`` at midnight."""
+    return np.asarray(values).astype("datetime64[D]").astype(DATETIME_DTYPE)
+
+
+def conform(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Cast ``frame`` to the canonical ``table`` (see :func:`opskit.sim.tables.conform`),
+    first truncating its timestamps to whole seconds and its dates to midnight."""
+    contract = schema.get(table)
+    frame = frame.copy()
+    for col in contract.columns:
+        if col.dtype == "datetime":
+            frame[col.name] = to_datetime(frame[col.name].to_numpy())
+        elif col.dtype == "date":
+            frame[col.name] = to_date(frame[col.name].to_numpy())
+    return tables.conform(frame, table)

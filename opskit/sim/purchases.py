@@ -1,0 +1,299 @@
+"""Purchases of 鲜选: categories, first orders, BG/NBD repeat orders, Gamma-Gamma amounts, lines.
+
+* First order: within 14 days of registering with a probability that depends on the channel and on
+  the aha moment (>= AHA_FAVORITES favourites in the first 7 days), plus the coupon experiment's
+  uplift tau(x) for treated users; otherwise a late first order with a small probability.
+* Repeat orders follow BG/NBD in weeks from the first order: while alive, Poisson(lambda) with
+  lambda ~ Gamma(r, alpha); after each repeat order the buyer drops out with p ~ Beta(a, b).
+* Amount paid per order follows Gamma-Gamma: z ~ Gamma(p, nu), nu ~ Gamma(q, v) (rates).
+* Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from opskit.sim.acquisition import CHANNELS, HOURLY, Population
+from opskit.sim.config import WorldConfig, rng_for
+from opskit.sim.tables import DAY_S, WEEK_S, conform, labels, timestamps
+
+# BG/NBD (time unit: week) and Gamma-Gamma parameters, in the notation of METHODS.md §6.
+BGNBD = {"r": 1.8, "alpha": 1.2, "a": 1.3, "b": 24.0}
+GAMMA_GAMMA = {"p": 3.0, "q": 5.0, "v": 100.0}
+
+# Probability of a first order within 14 days of registering, per channel (CHANNELS order).
+FIRST_ORDER_14D = np.array([0.34, 0.30, 0.27, 0.26, 0.25, 0.32, 0.42, 0.48, 0.40])
+AHA_FAVORITES = 3
+AHA_WINDOW_DAYS = 7
+AHA_MULTIPLIER = 2.0      # on the 14-day first-order probability, users with the aha moment
+NO_AHA_MULTIPLIER = 0.7   # users without it
+FIRST_ORDER_FLOOR, FIRST_ORDER_CAP = 0.12, 0.82
+FIRST_ORDER_DELAY_DAYS = 2.0   # mean of the (truncated) exponential delay to an early first order
+LATE_FIRST_ORDER = 0.20        # among the others, share who still order in days 14-180
+LATE_DELAY_DAYS = 30.0
+
+PLATFORMS = ["app", "mini_program", "store"]
+PLATFORM_MIX = np.tile([0.45, 0.45, 0.10], (len(CHANNELS), 1))
+PLATFORM_MIX[CHANNELS["channel_id"].tolist().index("offline")] = [0.35, 0.25, 0.40]
+
+COUPONS = ["NEW15", "FULL10", "FRESH5", "VIP20"]
+NEW_USER_COUPON = 0        # index into COUPONS, worth NEW_USER_COUPON_VALUE
+NEW_USER_COUPON_VALUE = 15.0
+COUPON_VALUE = np.array([NEW_USER_COUPON_VALUE, 10.0, 5.0, 20.0])
+GENERIC_COUPON_RATE = 0.12
+GENERIC_COUPON_MIX = np.array([0.5, 0.35, 0.15])  # FULL10, FRESH5, VIP20
+
+CATEGORIES = pd.DataFrame({
+    "category_id": ["vegetable", "fruit", "meat_egg", "seafood", "dairy", "bakery",
+                    "grain_oil", "snack", "beverage", "frozen", "personal_care", "household"],
+    "category_name": ["蔬菜", "水果", "肉禽蛋", "水产海鲜", "乳品", "烘焙",
+                      "粮油调味", "休闲零食", "酒水饮料", "冷冻速食", "个护清洁", "家居日用"],
+    "parent_name": ["生鲜", "生鲜", "生鲜", "生鲜", "乳品烘焙", "乳品烘焙",
+                    "食品", "食品", "食品", "食品", "日用百货", "日用百货"],
+    "gross_margin": [0.18, 0.24, 0.14, 0.20, 0.26, 0.42, 0.12, 0.32, 0.28, 0.25, 0.36, 0.38],
+})
+CATEGORY_POPULARITY = np.array([0.20, 0.16, 0.14, 0.06, 0.08, 0.05, 0.07, 0.07, 0.06, 0.05,
+                                0.03, 0.03])
+CATEGORY_CDF = np.r_[np.cumsum(CATEGORY_POPULARITY)[:-1] / CATEGORY_POPULARITY.sum(), 1.0]
+SKU_PREFIX = ["VEG", "FRU", "MEA", "SEA", "DAI", "BAK", "GRA", "SNA", "BEV", "FRO", "PER", "HOU"]
+SKU_MEDIAN_PRICE = np.array([6, 15, 22, 45, 12, 10, 25, 12, 15, 20, 25, 18], dtype=float)
+SKUS_PER_CATEGORY = 25
+# Popularity of a SKU within its category: Zipf with exponent 1.6 over the ranks.
+SKU_ZIPF_CDF = np.cumsum(np.arange(1, SKUS_PER_CATEGORY + 1) ** -1.6)
+SKU_ZIPF_CDF /= SKU_ZIPF_CDF[-1]
+LINES_PER_ORDER = 2.2           # mean lines before the link, at basket size 1
+BASKET_SHAPE = 3.0
+LINK_FROM, LINK_TO = 5, 4        # 烘焙 (bakery) -> 乳品 (dairy)
+LINK_ADD_PROBABILITY = 0.6       # a bakery basket without dairy gets a dairy line
+LINK_LIFT_FLOOR = 2.0
+
+TRUTHS: dict[str, object] = {
+    "bgnbd_time_unit": "week",
+    "bgnbd": BGNBD,
+    "bgnbd_note": "x 为首单之后的复购次数；首单之后才可能流失",
+    "gamma_gamma": GAMMA_GAMMA,
+    "mean_order_amount": GAMMA_GAMMA["p"] * GAMMA_GAMMA["v"] / (GAMMA_GAMMA["q"] - 1),
+    "first_order_14d_by_channel": dict(zip(CHANNELS["channel_id"], FIRST_ORDER_14D.tolist())),
+    "late_first_order_share": LATE_FIRST_ORDER,
+    "cross_category_link": "烘焙 ⇒ 乳品",
+    "cross_category_add_probability": LINK_ADD_PROBABILITY,
+    "cross_category_basket_lift_floor": LINK_LIFT_FLOOR,
+}
+
+CARD = f"""\
+**购买（categories、orders、order_lines）**
+
+- 首单：注册后 14 天内首单的概率随渠道不同（{"、".join(f"{n} {p:.0%}" for n, p in zip(CHANNELS["channel_name"], FIRST_ORDER_14D))}），
+  有“啊哈时刻”的用户 ×{AHA_MULTIPLIER}，没有的 ×{NO_AHA_MULTIPLIER}（截断在 {FIRST_ORDER_FLOOR:.0%}–{FIRST_ORDER_CAP:.0%}），
+  新客券实验的发券用户再加上 τ(x)；首单延迟为均值 {FIRST_ORDER_DELAY_DAYS:.0f} 天的截断指数分布。14 天内未下单的用户中
+  {LATE_FIRST_ORDER:.0%} 在第 14–180 天才首单。作弊账号从不下单。
+- **复购：BG/NBD（时间单位：周）**，从首单开始计时。活跃时每周下单服从 Poisson(λ)，λ ~ Gamma(r={BGNBD["r"]}, α={BGNBD["alpha"]})；
+  每次复购后以概率 p 流失，p ~ Beta(a={BGNBD["a"]}, b={BGNBD["b"]})。首单不计入 x，首单后不会立即流失。
+  下单时刻按日内活跃曲线重排（不跨日）。
+- **实付金额：Gamma-Gamma**，每单 z ~ Gamma(p={GAMMA_GAMMA["p"]}, ν)，ν ~ Gamma(q={GAMMA_GAMMA["q"]}, v={GAMMA_GAMMA["v"]})（均为速率参数），
+  总体平均客单价 pv/(q−1) = {GAMMA_GAMMA["p"] * GAMMA_GAMMA["v"] / (GAMMA_GAMMA["q"] - 1):.0f} 元，保留两位小数（最低 1 元）。
+  {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15；
+  优惠金额加在实付之上：各明细金额之和 = amount + discount。下单端 app/小程序/门店 = 45%/45%/10%（门店扫码用户更多在门店）。
+- 订单明细：12 个品类、每品类 {SKUS_PER_CATEGORY} 个 SKU（品类内热度服从 Zipf）。每单有一个篮子大小因子
+  s ~ Gamma({BASKET_SHAPE:.0f}, 1/{BASKET_SHAPE:.0f})，各品类的行数 ~ Poisson(s × {LINES_PER_ORDER} × 品类热度)，彼此独立（空篮子补一行），
+  所以其他品类对之间 lift ≈ 1。明细金额按 SKU 单价 × 数量分摊订单原价（分为单位，精确相加）。
+- **埋点：跨品类关联 烘焙 ⇒ 乳品。** 含烘焙而不含乳品的订单，以 {LINK_ADD_PROBABILITY:.0%} 的概率再加一行乳品；
+  订单层面 lift(烘焙 ⇒ 乳品) 远大于 {LINK_LIFT_FLOOR}，其他品类对之间 lift ≈ 1（约 0.9–1.1）。
+"""
+
+
+@dataclass
+class OrderBook:
+    """All orders before they become frames: one element per order, sorted by time."""
+
+    user: np.ndarray        # user position
+    t: np.ndarray           # seconds since cfg.start
+    amount: np.ndarray      # paid, yuan, 2 decimals
+    coupon: np.ndarray      # code into COUPONS, -1 if none
+    platform: np.ndarray    # code into PLATFORMS
+    t_first: np.ndarray     # per user: first order time, -1 for non-buyers
+    t_death: np.ndarray     # per user: BG/NBD dropout time, inf when alive at the export date
+
+    @property
+    def discount(self) -> np.ndarray:
+        return np.where(self.coupon >= 0, COUPON_VALUE[np.maximum(self.coupon, 0)], 0.0)
+
+
+def first_order_probability(pop: Population, aha: np.ndarray) -> np.ndarray:
+    """Probability of a first order within 14 days, before any coupon uplift."""
+    p = FIRST_ORDER_14D[pop.channel] * np.where(aha, AHA_MULTIPLIER, NO_AHA_MULTIPLIER)
+    p = np.clip(p, FIRST_ORDER_FLOOR, FIRST_ORDER_CAP)
+    return np.where(pop.is_fraud, 0.0, p)
+
+
+def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
+                    new_user_coupon: np.ndarray) -> OrderBook:
+    """First orders, BG/NBD repeats and Gamma-Gamma amounts for every user.
+
+    ``p14`` is each user's probability of a first order within 14 days (uplift included);
+    ``new_user_coupon`` marks users whose early first order uses the new-user coupon.
+    """
+    rng = rng_for(cfg, "orders")
+    horizon = int((cfg.end - cfg.start).total_seconds())
+    n = pop.n
+    early = rng.random(n) < p14
+    late = ~early & ~pop.is_fraud & (rng.random(n) < LATE_FIRST_ORDER)
+    delay = np.where(early, _truncated_exponential(rng, FIRST_ORDER_DELAY_DAYS, 14, n),
+                     14 + _truncated_exponential(rng, LATE_DELAY_DAYS, 166, n))
+    t_first = pop.t_reg + np.maximum(delay * DAY_S, 300).astype(np.int64)
+    buyer = np.flatnonzero((early | late) & (t_first < horizon))
+
+    # BG/NBD in weeks, from the first order to the export date.
+    nb = len(buyer)
+    T = (horizon - t_first[buyer]) / WEEK_S
+    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], nb)
+    p_drop = rng.beta(BGNBD["a"], BGNBD["b"], nb)
+    lifetime_orders = rng.geometric(p_drop)           # repeats until dropout (the last included)
+    poisson = rng.poisson(lam * T)                    # repeats by T if the buyer never dropped out
+    dead = poisson >= lifetime_orders
+    x = np.where(dead, lifetime_orders, poisson)
+    # The J-th of n uniform arrival times is Beta(J, n-J+1); earlier ones are uniform below it.
+    last = np.where(dead, rng.beta(np.maximum(lifetime_orders, 1),
+                                   np.maximum(poisson - lifetime_orders + 1, 1)) * T, T)
+    owner = np.repeat(np.arange(nb), x)
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(x) - x, x)
+    is_last = dead[owner] & (rank == x[owner] - 1)
+    weeks = np.where(is_last, last[owner], rng.random(len(owner)) * last[owner])
+    t_repeat = t_first[buyer][owner] + (weeks * WEEK_S).astype(np.int64)
+    t_repeat = _daytime(rng, t_repeat, t_first[buyer][owner], horizon)
+
+    user = np.concatenate([buyer, buyer[owner]])
+    t = np.concatenate([t_first[buyer], t_repeat])
+    # Dropout comes right after the last order (taken after the daytime shuffle).
+    t_death = np.full(n, np.inf)
+    repeaters = np.flatnonzero(x > 0)
+    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
+    died = dead[repeaters]
+    t_death[buyer[repeaters[died]]] = np.asarray(last_order)[died]
+
+    # Gamma-Gamma: nu per buyer (rate), amount per order Gamma(p, rate nu).
+    nu = np.zeros(n)
+    nu[buyer] = rng.gamma(GAMMA_GAMMA["q"], 1 / GAMMA_GAMMA["v"], nb)
+    amount = np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu[user]), 2), 1.0)
+
+    coupon = np.where(rng.random(len(user)) < GENERIC_COUPON_RATE,
+                      1 + rng.choice(3, len(user), p=GENERIC_COUPON_MIX), -1)
+    first = np.zeros(len(user), bool)
+    first[:nb] = True
+    coupon[first & new_user_coupon[user] & early[user]] = NEW_USER_COUPON
+    coupon[~first & (coupon == NEW_USER_COUPON)] = -1
+
+    cum = np.cumsum(PLATFORM_MIX, axis=1)
+    platform = (rng.random(len(user))[:, None] > cum[pop.channel[user]]).sum(axis=1).clip(0, 2)
+
+    order = np.argsort(t * n + user)  # time, then user
+    first_time = np.full(n, -1, dtype=np.int64)
+    first_time[buyer] = t_first[buyer]
+    return OrderBook(user=user[order], t=t[order], amount=amount[order], coupon=coupon[order],
+                     platform=platform[order].astype(np.int8), t_first=first_time,
+                     t_death=t_death)
+
+
+def _truncated_exponential(rng: np.random.Generator, mean: float, upper: float,
+                           size: int) -> np.ndarray:
+    """Exponential(mean) conditioned on being below ``upper`` (inverse CDF)."""
+    u = rng.random(size)
+    return -mean * np.log1p(-u * (1 - np.exp(-upper / mean)))
+
+
+def _daytime(rng: np.random.Generator, t: np.ndarray, not_before: np.ndarray,
+             horizon: int) -> np.ndarray:
+    """Move each time to the same day at an hour drawn from the activity profile."""
+    hour = rng.choice(24, size=len(t), p=HOURLY)
+    moved = (t // DAY_S) * DAY_S + hour * 3600 + rng.integers(0, 3600, len(t))
+    moved = np.where(moved <= not_before, not_before + rng.integers(600, 7200, len(t)), moved)
+    return np.minimum(moved, horizon - 1)
+
+
+def orders_frame(cfg: WorldConfig, book: OrderBook) -> pd.DataFrame:
+    has_coupon = book.coupon >= 0
+    return conform({
+        "order_id": np.arange(1, len(book.t) + 1, dtype=np.int64),
+        "user_id": book.user + 1,
+        "order_time": timestamps(cfg, book.t),
+        "amount": book.amount,
+        "discount": book.discount,
+        "coupon_id": labels(np.maximum(book.coupon, 0), COUPONS, mask=~has_coupon),
+        "platform": labels(book.platform, PLATFORMS),
+    }, "orders")
+
+
+def categories_frame() -> pd.DataFrame:
+    return conform(CATEGORIES, "categories")
+
+
+def sku_prices(cfg: WorldConfig) -> np.ndarray:
+    """Unit price of every SKU (categories x SKUS_PER_CATEGORY), yuan."""
+    rng = rng_for(cfg, "skus")
+    spread = rng.lognormal(0, 0.5, (len(CATEGORIES), SKUS_PER_CATEGORY))
+    return np.round(SKU_MEDIAN_PRICE[:, None] * spread, 1).clip(1.0)
+
+
+def simulate_lines(cfg: WorldConfig, book: OrderBook) -> dict[str, np.ndarray]:
+    """Basket lines of every order: order position, category, SKU, quantity and amount (cents).
+
+    Given a basket-size factor s ~ Gamma(BASKET_SHAPE, 1/BASKET_SHAPE), each category appears
+    with Poisson(s x LINES_PER_ORDER x popularity) lines, independently of the others (drawn as
+    a Poisson total split by popularity); empty baskets get one line. Line
+    amounts split the gross value (amount + discount) in proportion to unit price x quantity, in
+    integer cents, so they add up exactly.
+    """
+    rng = rng_for(cfg, "lines")
+    n_orders = len(book.t)
+    size = rng.gamma(BASKET_SHAPE, 1 / BASKET_SHAPE, n_orders)
+    # Independent Poisson counts per category = a Poisson total split by popularity.
+    n_lines = np.maximum(rng.poisson(size * LINES_PER_ORDER), 1)
+    del size
+    order = np.repeat(np.arange(n_orders), n_lines)
+    category = np.searchsorted(CATEGORY_CDF, rng.random(len(order))).astype(np.int8)
+    order, category = _add_linked_lines(rng, order, category, n_lines)
+    sku_rank = np.searchsorted(SKU_ZIPF_CDF, rng.random(len(order))).astype(np.int16)
+    quantity = (1 + rng.poisson(0.4, len(order))).astype(np.int16)
+    weight = sku_prices(cfg)[category, sku_rank] * quantity
+    gross_cents = np.round((book.amount + book.discount) * 100).astype(np.int64)
+    share = weight / np.bincount(order, weights=weight, minlength=n_orders)[order]
+    cents = np.floor(gross_cents[order] * share).astype(np.int64)
+    # The rounding remainder goes to the first line of each order.
+    first_line = np.r_[True, order[1:] != order[:-1]]
+    remainder = gross_cents - np.bincount(order, weights=cents, minlength=n_orders).astype(np.int64)
+    cents[first_line] += remainder
+    return {"order": order, "category": category.astype(np.int8), "sku": sku_rank,
+            "quantity": quantity, "cents": cents, "first_category": category[first_line]}
+
+
+def _add_linked_lines(rng: np.random.Generator, order: np.ndarray, category: np.ndarray,
+                      n_lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The planted link: bakery baskets without dairy get one more line, of dairy.
+
+    The new line goes at the end of its order's block; lines stay grouped by order without a sort.
+    """
+    n_orders = len(n_lines)
+    has_from = np.bincount(order, weights=category == LINK_FROM, minlength=n_orders) > 0
+    has_to = np.bincount(order, weights=category == LINK_TO, minlength=n_orders) > 0
+    extra = (has_from & ~has_to & (rng.random(n_orders) < LINK_ADD_PROBABILITY)).astype(np.int64)
+    shift = np.cumsum(extra) - extra          # lines added before each order
+    new_n = n_lines + extra
+    out_category = np.empty(len(order) + int(extra.sum()), dtype=np.int8)
+    out_category[np.arange(len(order)) + shift[order]] = category
+    out_category[np.cumsum(new_n)[extra == 1] - 1] = LINK_TO
+    return np.repeat(np.arange(n_orders), new_n), out_category
+
+
+def order_lines_frame(lines: dict[str, np.ndarray]) -> pd.DataFrame:
+    sku_names = [f"{prefix}{k:03d}" for prefix in SKU_PREFIX for k in range(1, SKUS_PER_CATEGORY + 1)]
+    return conform({
+        "order_id": lines["order"] + 1,
+        "sku_id": labels(lines["category"].astype(np.int64) * SKUS_PER_CATEGORY + lines["sku"],
+                         sku_names),
+        "category_id": labels(lines["category"], CATEGORIES["category_id"]),
+        "quantity": lines["quantity"],
+        "line_amount": lines["cents"] / 100,
+    }, "order_lines")

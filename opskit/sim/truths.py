@@ -1,0 +1,124 @@
+"""The planted truths of the simulated company, gathered from every part."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from opskit.sim import acquisition, behaviour, experiments, purchases
+from opskit.sim.config import WorldConfig
+from opskit.sim.world import peripheral_modules
+
+EXPORT_DATE = WorldConfig(n_users=0).end
+
+CORE_PARTS = {"acquisition": acquisition, "purchases": purchases, "behaviour": behaviour,
+              "experiments": experiments}
+
+
+def collect_truths() -> dict[str, dict[str, object]]:
+    """Each part's ``TRUTHS`` under the part's module name."""
+    parts = {**CORE_PARTS, **peripheral_modules()}
+    return {name: dict(module.TRUTHS) for name, module in parts.items()}
+
+
+TRUTHS: dict[str, dict[str, object]] = collect_truths()
+
+
+def measure(world: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The planted truths as they show in one generated world, by simple direct counts."""
+    return {**_fraud(world), **_aha(world), **_baskets(world), **_experiments(world),
+            **_referrals(world), **_volume(world)}
+
+
+def _fraud(world) -> dict[str, float]:
+    installs = world["installs"]
+    fraud_channel = installs["channel_id"] == acquisition.FRAUD_CHANNEL
+    ctit = (installs["install_time"] - installs["click_time"]).dt.total_seconds()
+    from_farm = installs["ip"].isin(acquisition.FRAUD_IPS)
+    farm_users = installs.loc[from_farm, "user_id"].dropna()
+    return {
+        "fraud_channel_ctit_3_10s_share": float((ctit[fraud_channel].between(3, 10)).mean()),
+        "other_channels_ctit_3_10s_share": float((ctit[~fraud_channel].between(3, 10)).mean()),
+        "other_channels_ctit_within_1h": float((ctit[~fraud_channel] < 3600).mean()),
+        "other_channels_ctit_within_24h": float((ctit[~fraud_channel] < 86400).mean()),
+        "fraud_channel_farm_install_share": float(from_farm[fraud_channel].mean()),
+        "farm_users_ordering_share": float(farm_users.isin(world["orders"]["user_id"]).mean()),
+    }
+
+
+def aha_table(world) -> pd.DataFrame:
+    """Per user with a full 30-day window: first-week favourites and the days 8-30 outcome."""
+    users, events, orders = world["users"], world["events"], world["orders"]
+    registered = users.set_index("user_id")["register_time"]
+    full = users[users["register_time"] < EXPORT_DATE - pd.Timedelta(days=30)]
+    fav = events[events["event_type"] == "add_favorite"]
+    fav_age = fav["event_time"] - registered.reindex(fav["user_id"]).to_numpy()
+    favorites = (fav[fav_age < pd.Timedelta(days=behaviour.TRUTHS["aha_window_days"])]
+                 .groupby("user_id").size())
+    order_age = orders["order_time"] - registered.reindex(orders["user_id"]).to_numpy()
+    retained = orders.loc[(order_age >= pd.Timedelta(days=7)) & (order_age < pd.Timedelta(days=30)),
+                          "user_id"].unique()
+    fraud_users = world["installs"].loc[world["installs"]["ip"].isin(acquisition.FRAUD_IPS),
+                                        "user_id"].dropna()
+    full = full[~full["user_id"].isin(fraud_users)]
+    return pd.DataFrame({
+        "user_id": full["user_id"].to_numpy(),
+        "favorites_7d": favorites.reindex(full["user_id"], fill_value=0).to_numpy(),
+        "retained": full["user_id"].isin(retained).to_numpy(),
+    })
+
+
+def _aha(world) -> dict[str, float]:
+    table = aha_table(world)
+    aha = table["favorites_7d"] >= behaviour.TRUTHS["aha_threshold_k"]
+    return {"aha_user_share": float(aha.mean()),
+            "aha_retained_rate": float(table.loc[aha, "retained"].mean()),
+            "no_aha_retained_rate": float(table.loc[~aha, "retained"].mean())}
+
+
+def basket_lift(lines: pd.DataFrame, antecedent: str, consequent: str) -> float:
+    """Basket-level lift(antecedent => consequent) over all orders."""
+    n_orders = lines["order_id"].nunique()
+    has_a = set(lines.loc[lines["category_id"] == antecedent, "order_id"])
+    has_c = set(lines.loc[lines["category_id"] == consequent, "order_id"])
+    return len(has_a & has_c) * n_orders / (len(has_a) * len(has_c))
+
+
+def _baskets(world) -> dict[str, float]:
+    lines = world["order_lines"]
+    return {"lift_bakery_dairy": basket_lift(lines, "bakery", "dairy"),
+            "lift_vegetable_fruit": basket_lift(lines, "vegetable", "fruit")}
+
+
+def _experiments(world) -> dict[str, float]:
+    assignments = world["assignments"]
+    srm = assignments[assignments["experiment_id"] == experiments.SRM_EXPERIMENT]
+    counts = srm["variant"].value_counts().reindex(["control", "treatment"], fill_value=0)
+    cuped = assignments[assignments["experiment_id"] == experiments.TRUTHS["cuped_experiment"]]
+    rho = float(np.corrcoef(cuped["pre_revenue"], cuped["revenue"])[0, 1])
+    detail = assignments[assignments["experiment_id"] == "exp_detail_page"]
+    rates = detail.groupby("variant")["converted"].mean()
+    return {
+        "srm_control_users": int(counts["control"]),
+        "srm_treatment_users": int(counts["treatment"]),
+        "srm_p_value": float(stats.chisquare(counts.to_numpy()).pvalue),
+        "detail_page_control_rate": float(rates["control"]),
+        "detail_page_treatment_rate": float(rates["treatment"]),
+        "cuped_rho": rho,
+        "cuped_variance_reduction": rho ** 2,
+    }
+
+
+def _referrals(world) -> dict[str, float]:
+    referrals, users = world["referrals"], world["users"]
+    accepted = referrals["invitee_user_id"].notna().sum()
+    return {"referral_invites_per_user": len(referrals) / len(users),
+            "referral_invite_conversion": accepted / len(referrals),
+            "referral_k_factor": accepted / len(users)}
+
+
+def _volume(world) -> dict[str, float]:
+    orders, users = world["orders"], world["users"]
+    return {"orders_per_user": len(orders) / len(users),
+            "buyer_share": orders["user_id"].nunique() / len(users)}

@@ -1,0 +1,28 @@
+"""Plotting for the kit: one CJK-safe theme (:mod:`opskit.viz.theme`) and the shared charts
+(:mod:`opskit.viz.charts`). Notebooks write ``from opskit import viz`` and call ``viz.funnel(...)``."""
+
+from opskit.viz.charts import (
+                               better_worse,
+                               funnel,
+                               layer_diagram,
+                               metric_tree,
+                               sankey,
+                               stakeholder_map,
+                               viral_growth,
+)
+from opskit.viz.theme import (
+                               FONT_FAMILY,
+                               GREY,
+                               HIGHLIGHT,
+                               PALETTE,
+                               bar_labels,
+                               fmt_pct,
+                               fmt_yuan,
+                               font_path,
+                               register_font,
+                               set_theme,
+)
+
+__all__ = ["FONT_FAMILY", "GREY", "HIGHLIGHT", "PALETTE", "bar_labels", "better_worse", "fmt_pct",
+           "fmt_yuan", "font_path", "funnel", "layer_diagram", "metric_tree", "register_font", "sankey",
+           "set_theme", "stakeholder_map", "viral_growth"]
