@@ -55,7 +55,8 @@ def test_welch_matches_scipy():
 
 
 def test_welch_equals_student_for_equal_n_and_sd():
-    a = np.array([1.0, 2, 3, 4, 5]); b = a + 1.5
+    a = np.array([1.0, 2, 3, 4, 5])
+    b = a + 1.5
     r = abtest.welch_ttest(a, b)
     assert r.pvalue == pytest.approx(stats.ttest_ind(b, a).pvalue, abs=1e-12)
     assert "df=8.0" in r.method
@@ -107,7 +108,8 @@ def test_multiple_testing_bh_example(method, sm, k):
 
 def test_cuped_oracle():
     rng = np.random.default_rng(5)
-    x = rng.normal(size=200_000); y = x + rng.normal(size=200_000)
+    x = rng.normal(size=200_000)
+    y = x + rng.normal(size=200_000)
     c = abtest.Cuped().fit(y, x)
     assert c.theta_ == pytest.approx(1, abs=0.01)
     assert c.variance_reduction_ == pytest.approx(c.rho_**2, abs=1e-3)

@@ -42,7 +42,8 @@ def test_every_method_sums_exactly_and_single_factor_change():
 
 
 def test_order_free_methods():
-    rev0 = dict(reversed(list(P0.items()))); rev1 = dict(reversed(list(P1.items())))
+    rev0 = dict(reversed(list(P0.items())))
+    rev1 = dict(reversed(list(P1.items())))
     pd.testing.assert_series_equal(dc.lmdi(P0, P1), dc.lmdi(rev0, rev1)[list(P0)])
     pd.testing.assert_series_equal(dc.shapley(P0, P1), dc.shapley(rev0, rev1)[list(P0)])
 

@@ -377,7 +377,7 @@ def _title_row_workbook(path: Path) -> Path:
     return path
 
 
-T, O = "orders", ORDERS_MAP
+T, O = "orders", ORDERS_MAP  # noqa: E741  (short names keep the corpus table readable)
 # id: (build(folder) -> path, table, columns, extra kwargs, exception, fragments in the message)
 CORPUS = {
     "missing_file": (lambda d: d / "orders.csv", T, O, {}, DataError, ["文件不存在"]),

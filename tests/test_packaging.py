@@ -1,8 +1,12 @@
 """The two dependency lists stay in sync, and the set-up files exist as the README promises."""
 
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +59,12 @@ def test_readme_lists_every_chapter():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for chapter in CHAPTERS:
         assert f"notebooks/{chapter.stem}.ipynb" in readme, chapter.stem
+
+
+def test_code_passes_ruff():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    if ruff is None:
+        pytest.skip("ruff is not installed in this environment")
+    done = subprocess.run([ruff, "check", "opskit", "tests", "benchmarks", "datasets"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout
