@@ -17,6 +17,11 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 EXERCISE_DIR = ROOT / "exercises"
 
 
+#: The two parts of the kit: the 2-day main course and the private-domain growth course.
+PARTS = {"一": "精细化运营（主课）", "二": "私域增长：四大核心策略"}
+LAST_MAIN_COURSE_CHAPTER = 11
+
+
 @dataclass(frozen=True)
 class Section:
     title: str
@@ -31,6 +36,11 @@ class Chapter:
     summary: str
     required: tuple[str, ...] = ()
     sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    @property
+    def part(self) -> str:
+        """The course the chapter belongs to: 一 (main course, 00–11) or 二 (private-domain growth, 12–17)."""
+        return "一" if int(self.number) <= LAST_MAIN_COURSE_CHAPTER else "二"
 
     @property
     def notebook(self) -> Path:

@@ -1,77 +1,246 @@
-"""Build the course site: execute every chapter on the demo data and write an index page."""
+"""Build the offline course site: the two parts with their chapters, navigation on every page.
+
+Every chapter is executed on the demo data (cached: a chapter is executed again only when its
+notebook, the kit's code or the demo data changed), rendered with nbconvert's lab template minus
+every script from a CDN, and given a navigation bar (index, previous, next, exercise). Chinese text
+uses a web font subset from the kit's own CJK font, so pages render on a machine without system CJK
+fonts, and no page requests anything from another host. Exercises are rendered unexecuted, as the
+learner receives them. The site is built in a temporary folder and moved into place when complete.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+import nbformat
+
 from opskit.course import chapters
-from opskit.course.runner import copy_tree_atomic, execute, to_html
+from opskit.course.runner import copy_tree_atomic, execute
 
-PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>精细化运营课程 · opskit</title>
-<style>
- body {{ font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
-        max-width: 860px; margin: 2.5em auto; padding: 0 1em; color: #222; line-height: 1.7; }}
- h1 {{ color: #2a6f97; }}
- .chapter {{ border-left: 4px solid #2a6f97; padding: .2em 1em; margin: 1.2em 0; background: #f6f9fb; }}
- .chapter h2 {{ margin: .2em 0; font-size: 1.2em; }}
- .meta {{ color: #666; font-size: .9em; }}
- code {{ background: #eef; padding: 0 .3em; }}
-</style>
-</head>
-<body>
-<h1>精细化运营课程</h1>
-<p>每一章都已在内置模拟公司「鲜选」的数据上执行。点击章节标题阅读报告；
-要动手练习，请在项目文件夹运行 <code>make lab</code> 打开 JupyterLab（中文界面），
-在 <code>notebooks/</code> 中打开章节、在 <code>exercises/</code> 中做练习。</p>
-<p>在自己公司的数据上重跑某一章：<code>opskit run 00 --data 数据文件夹 --map 列映射.yaml --out 输出文件夹</code>。</p>
-{chapters}
-<p class="meta">生成于 {built}，共 {count} 章。</p>
-</body>
-</html>
-"""
-
-ENTRY = """<div class="chapter">
-<h2><a href="{href}">第 {number} 章 · {title}</a></h2>
-<p>{summary}</p>
-<p class="meta">笔记本：notebooks/{stem}.ipynb · 练习：exercises/{stem}.ipynb · 执行用时 {seconds:.1f} 秒</p>
-</div>"""
+TEMPLATES = Path(str(resources.files("opskit.course") / "site_templates"))
+FONT_FILE = "opskit-cjk.woff"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ('<p class="opskit-widget-note">（这里是一个交互控件：在 JupyterLab 或 Voila 中打开本章即可操作；'
+               "静态网页只显示它的说明。）</p>")
+SITE_TITLE = "精细化运营课程"
 
 
-def build_site(out_dir: str | Path = "build/html") -> Path:
-    """Execute every chapter and write ``index.html`` plus one HTML page per chapter.
+@dataclass(frozen=True)
+class Link:
+    href: str
+    label: str
 
-    The site is built in a temporary folder and moved into place only when complete.
+
+def build_site(out_dir: str | Path = "build/html", cache_dir: str | Path | None = None,
+               progress=print) -> Path:
+    """Execute (or reuse) every chapter, render the site into ``out_dir``; return its index page.
+
+    ``cache_dir`` (default: ``cache`` beside ``out_dir``) keeps executed notebooks keyed by their
+    inputs; ``progress`` receives one Chinese line per chapter.
     """
     out_dir = Path(out_dir).resolve()
+    cache = Path(cache_dir).resolve() if cache_dir else out_dir.parent / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".site-"))
     try:
-        entries = [_render_chapter(ch, staging) for ch in chapters.CHAPTERS]
-        page = PAGE.format(chapters="\n".join(entries), count=len(entries),
-                           built=time.strftime("%Y-%m-%d %H:%M"))
-        (staging / "index.html").write_text(page, encoding="utf-8")
+        (staging / "exercises").mkdir()
+        (staging / "_static" / "fonts").mkdir(parents=True)
+        kit = kit_digest()
+        registry = list(chapters.CHAPTERS)
+        pages, seconds = [], {}
+        for i, ch in enumerate(registry):
+            started = time.perf_counter()
+            executed, reused = _executed(ch.notebook, cache, kit)
+            seconds[ch.stem] = time.perf_counter() - started
+            pages.append(_render_chapter(ch, executed, registry, staging))
+            if ch.exercise.exists():
+                pages.append(_render_exercise(ch, staging))
+            how = "使用缓存" if reused else f"执行 {seconds[ch.stem]:.1f} 秒"
+            progress(f"  [{i + 1}/{len(registry)}] 第 {ch.number} 章 {ch.title}：{how}")
+        (staging / "index.html").write_text(index_page(registry), encoding="utf-8")
+        pages.append(staging / "index.html")
+        shutil.copy(TEMPLATES / "site.css", staging / "_static" / "site.css")
+        _write_font(pages, staging / "_static" / "fonts" / FONT_FILE, cache)
         copy_tree_atomic(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out_dir / "index.html"
 
 
-def _render_chapter(ch: chapters.Chapter, staging: Path) -> str:
-    """Execute one chapter into ``staging``, render it, and return its index entry."""
-    started = time.perf_counter()
-    executed = staging / f"{ch.stem}.ipynb"
-    execute(ch.notebook, executed)
-    to_html(executed, staging / f"{ch.stem}.html")
-    seconds = time.perf_counter() - started
-    print(f"  第 {ch.number} 章 {ch.title}：{seconds:.1f} 秒", flush=True)
-    return ENTRY.format(href=f"{ch.stem}.html", number=ch.number, stem=ch.stem,
-                        title=html.escape(ch.title), summary=html.escape(ch.summary), seconds=seconds)
+# ---------------------------------------------------------------------------------------------
+# Cached execution
+
+
+def kit_digest() -> str:
+    """A digest of everything a chapter's outputs depend on besides its notebook: the kit's code,
+    its named SQL and the bundled demo data."""
+    from opskit.sim import DEMO_DIR
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    code = sorted(package.rglob("*.py")) + sorted(package.rglob("*.sql"))
+    for root, files in ((package, code), (Path(DEMO_DIR), sorted(Path(DEMO_DIR).glob("*.csv")))):
+        for path in files:
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _executed(notebook: Path, cache: Path, kit: str) -> tuple[Path, bool]:
+    """The executed copy of ``notebook`` in ``cache``; executes it only on a cache miss."""
+    key = hashlib.sha256(notebook.read_bytes() + kit.encode()).hexdigest()[:20]
+    target = cache / f"{notebook.stem}.{key}.ipynb"
+    if target.exists():
+        return target, True
+    for stale in cache.glob(f"{notebook.stem}.*.ipynb"):
+        stale.unlink()
+    partial = target.with_suffix(".partial")
+    execute(notebook, partial)
+    partial.replace(target)
+    return target, False
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def _title(ch: chapters.Chapter) -> str:
+    return f"第 {ch.number} 章 {ch.title}"
+
+
+def _render_chapter(ch: chapters.Chapter, executed: Path, registry: list, staging: Path) -> Path:
+    i = registry.index(ch)
+    prev = registry[i - 1] if i > 0 else None
+    nxt = registry[i + 1] if i + 1 < len(registry) else None
+    extra = [Link(f"exercises/{ch.stem}.html", "本章练习")] if ch.exercise.exists() else []
+    nav = {
+        "root": "",
+        "title": f"{_title(ch)} · {SITE_TITLE}",
+        "prev": Link(f"{prev.stem}.html", _title(prev)) if prev else None,
+        "next": Link(f"{nxt.stem}.html", _title(nxt)) if nxt else None,
+        "extra": extra,
+    }
+    page = staging / f"{ch.stem}.html"
+    page.write_text(render(nbformat.read(executed, as_version=4), nav), encoding="utf-8")
+    return page
+
+
+def _render_exercise(ch: chapters.Chapter, staging: Path) -> Path:
+    nav = {
+        "root": "../",
+        "title": f"练习：{_title(ch)} · {SITE_TITLE}",
+        "prev": None,
+        "next": None,
+        "extra": [Link(f"../{ch.stem}.html", f"返回{_title(ch)}")],
+    }
+    page = staging / "exercises" / f"{ch.stem}.html"
+    page.write_text(render(nbformat.read(ch.exercise, as_version=4), nav), encoding="utf-8")
+    return page
+
+
+def render(nb, nav: dict) -> str:
+    """One site page from a notebook: widget views become their static summary."""
+    from nbconvert import HTMLExporter
+
+    nb = static_widgets(nb)
+    nb.metadata["title"] = nav["title"]
+    exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)])
+    body, _ = exporter.from_notebook_node(nb, resources={"opskit": nav})
+    return body
+
+
+def static_widgets(nb):
+    """A copy of ``nb`` whose widget outputs show their HTML summary (or a note) instead of an
+    empty box: a static page has no kernel to draw the widget."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_MIME in data:
+                del data[WIDGET_MIME]
+                if "text/html" not in data:
+                    data.clear()
+                    data["text/html"] = WIDGET_NOTE
+    return nb
+
+
+INDEX = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="_static/site.css">
+</head>
+<body>
+<main class="opskit-index">
+<h1>{title}</h1>
+<p>两门课、{count} 章。每一章都已在内置模拟公司「鲜选」的数据上执行；点击章节标题阅读，章节下方是它的小节与练习。
+要动手练习，请在项目文件夹运行 <code>make lab</code> 打开 JupyterLab（中文界面），在 <code>notebooks/</code>
+中打开章节、在 <code>exercises/</code> 中做练习；探讨共创的画布用 <code>make workshop</code> 打开。</p>
+<p>在自己公司的数据上重跑某一章：<code>opskit run 00 --data 数据文件夹 --map 列映射.yaml --out 输出文件夹</code>。</p>
+{parts}
+</main>
+</body>
+</html>
+"""
+
+
+def index_page(registry: list) -> str:
+    """The index: each part with its chapters, their sections and exercises."""
+    parts = []
+    for part, name in chapters.PARTS.items():
+        members = [ch for ch in registry if ch.part == part]
+        if not members:
+            continue
+        entries = "\n".join(_index_entry(ch) for ch in members)
+        parts.append(f'<section class="opskit-part"><h2>第{part}部分 · {html.escape(name)}</h2>\n{entries}\n</section>')
+    return INDEX.format(title=SITE_TITLE, count=len(registry), parts="\n".join(parts))
+
+
+def _index_entry(ch: chapters.Chapter) -> str:
+    sections = "".join(f"<li>{html.escape(s.title)}</li>" for s in ch.sections)
+    exercise = (f' · <a href="exercises/{ch.stem}.html">练习</a>' if ch.exercise.exists() else "")
+    return (f'<div class="opskit-chapter"><h3><a href="{ch.stem}.html">{html.escape(_title(ch))}</a></h3>'
+            f"<p>{html.escape(ch.summary)}</p><ul>{sections}</ul>"
+            f'<p class="opskit-meta">笔记本 notebooks/{ch.stem}.ipynb{exercise}</p></div>')
+
+
+# ---------------------------------------------------------------------------------------------
+# Web font
+
+
+def _write_font(pages: list[Path], target: Path, cache: Path) -> None:
+    """Subset the kit's CJK font to the characters the pages use, as WOFF (cached by character set)."""
+    chars = set("".join(p.read_text(encoding="utf-8") for p in pages))
+    chars |= {chr(c) for c in range(0x20, 0x7F)}
+    text = "".join(sorted(chars))
+    key = hashlib.sha256(text.encode()).hexdigest()[:20]
+    cached = cache / f"font.{key}.woff"
+    if not cached.exists():
+        from fontTools import subset
+
+        from opskit.viz.theme import font_path
+
+        options = subset.Options()
+        options.flavor = "woff"
+        font = subset.load_font(str(font_path()), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        for stale in cache.glob("font.*.woff"):
+            stale.unlink()
+        partial = cached.with_suffix(".partial")
+        subset.save_font(font, str(partial), options)
+        partial.replace(cached)
+    shutil.copy(cached, target)
