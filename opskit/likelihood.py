@@ -23,6 +23,7 @@ Definitions, sources and oracles of the models: ``docs/methods.md#likelihood-mod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from threadpoolctl import ThreadpoolController
 
 from opskit.errors import OpskitError
 
@@ -74,9 +76,19 @@ def collapse(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):
     names = list(columns)
     stacked = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
     w = np.ones(len(stacked)) if weights is None else np.asarray(weights, dtype=float)
-    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    summed = np.bincount(inverse.ravel(), weights=w, minlength=len(unique))
+    order = np.lexsort(stacked.T[::-1])           # sort rows by the first column, then the next ...
+    rows = stacked[order]
+    starts = np.r_[True, np.any(rows[1:] != rows[:-1], axis=1)] if len(rows) else np.zeros(0, bool)
+    group = np.cumsum(starts) - 1
+    summed = np.bincount(group, weights=w[order], minlength=int(starts.sum()))
+    unique = rows[starts]
     return {n: unique[:, i] for i, n in enumerate(names)}, summed
+
+
+@lru_cache(maxsize=1)
+def _threadpools() -> ThreadpoolController:
+    """The process's BLAS/OpenMP thread pools, inspected once (inspection costs tens of ms)."""
+    return ThreadpoolController()
 
 
 class LikelihoodModel(BaseEstimator):
@@ -132,9 +144,12 @@ class LikelihoodModel(BaseEstimator):
             raise ConvergenceError(f"{name}：没有可用于拟合的观测。\n{name}: no observations to fit.")
         start = np.asarray(self._start(data), dtype=float)
         z0 = np.array([p.to_free(v) for p, v in zip(self.parameters, start)])
-        res = optimize.minimize(self._objective, z0, args=(data, float(n_obs)), jac=True, method="L-BFGS-B",
-                                bounds=[p.free_bounds() for p in self.parameters],
-                                options={"maxiter": self._max_iter, "ftol": self._ftol, "gtol": self._gtol})
+        # The optimiser's BLAS calls are on vectors of a handful of parameters: threads only add
+        # contention (a tenfold slow-down on a busy 2-core machine), so BLAS runs single-threaded here.
+        with _threadpools().limit(limits=1, user_api="blas"):
+            res = optimize.minimize(self._objective, z0, args=(data, float(n_obs)), jac=True,
+                                    method="L-BFGS-B", bounds=[p.free_bounds() for p in self.parameters],
+                                    options={"maxiter": self._max_iter, "ftol": self._ftol, "gtol": self._gtol})
         self._check_converged(res, data, float(n_obs))
         theta = self._theta(res.x)
         self.params_ = dict(zip(self.param_names(), theta.tolist()))

@@ -29,6 +29,8 @@ LABELS: dict[str, str] = {
     "estimate": "估计值", "se": "标准误", "ci_low": "置信下限", "ci_high": "置信上限",
     "p_value": "p 值", "lift": "提升度", "support": "支持度", "confidence": "置信度",
     "effect": "效应", "n": "样本量",
+    # model summaries (opskit.likelihood)
+    "model": "模型", "parameter": "参数", "planted_truth": "埋入的真实值",
 }
 
 
