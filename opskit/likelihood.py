@@ -7,7 +7,8 @@ negative log-likelihood with its analytic gradient. The base does the rest, the 
   parameters themselves otherwise, with bounds; a convergence check that raises
   :class:`ConvergenceError` (a Chinese and English message) instead of returning a silent guess;
 - ``params_`` (name → value), ``log_likelihood_``, ``n_obs_``, ``covariance_`` (inverse Hessian of
-  the negative log-likelihood at the optimum, from finite differences of the analytic gradient);
+  the negative log-likelihood at the optimum, from finite differences of the analytic gradient,
+  computed when first asked for);
 - :meth:`LikelihoodModel.summary`: estimate, standard error and a 95% interval per parameter;
 - ``sklearn.exceptions.NotFittedError`` from every fitted-only method called before ``fit``;
 - a ``repr`` that shows the fitted values next to the hyper-parameters.
@@ -74,15 +75,17 @@ def collapse(columns: dict[str, np.ndarray], weights: np.ndarray | None = None):
     rows gives the same estimates at a fraction of the cost.
     """
     names = list(columns)
-    stacked = np.column_stack([np.asarray(columns[n], dtype=float) for n in names])
-    w = np.ones(len(stacked)) if weights is None else np.asarray(weights, dtype=float)
-    order = np.lexsort(stacked.T[::-1])           # sort rows by the first column, then the next ...
-    rows = stacked[order]
-    starts = np.r_[True, np.any(rows[1:] != rows[:-1], axis=1)] if len(rows) else np.zeros(0, bool)
-    group = np.cumsum(starts) - 1
-    summed = np.bincount(group, weights=w[order], minlength=int(starts.sum()))
-    unique = rows[starts]
-    return {n: unique[:, i] for i, n in enumerate(names)}, summed
+    n = len(np.asarray(columns[names[0]]))
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    key = np.zeros(n, dtype=np.int64)
+    for name in names:  # hash-combine the columns' codes into one dense row key, column by column
+        codes, uniques = pd.factorize(np.asarray(columns[name], dtype=float))
+        key, _ = pd.factorize(key * len(uniques) + codes)
+    groups = int(key.max()) + 1 if n else 0
+    first = np.full(groups, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n))
+    summed = np.bincount(key, weights=w, minlength=groups)
+    return {name: np.asarray(columns[name], dtype=float)[first] for name in names}, summed
 
 
 @lru_cache(maxsize=1)
@@ -137,12 +140,13 @@ class LikelihoodModel(BaseEstimator):
     def _theta(self, z: np.ndarray) -> np.ndarray:
         return np.array([p.from_free(v) for p, v in zip(self.parameters, z)], dtype=float)
 
-    def _fit(self, data: Any, n_obs: float) -> "LikelihoodModel":
-        """Maximise the likelihood of ``data`` (``n_obs`` observations, weights included)."""
+    def _fit(self, data: Any, n_obs: float, start=None) -> "LikelihoodModel":
+        """Maximise the likelihood of ``data`` (``n_obs`` observations, weights included), from
+        ``start`` (natural scale) or :meth:`_start`."""
         name = type(self).__name__
         if n_obs <= 0:
             raise ConvergenceError(f"{name}：没有可用于拟合的观测。\n{name}: no observations to fit.")
-        start = np.asarray(self._start(data), dtype=float)
+        start = np.asarray(self._start(data) if start is None else start, dtype=float)
         z0 = np.array([p.to_free(v) for p, v in zip(self.parameters, start)])
         # The optimiser's BLAS calls are on vectors of a handful of parameters: threads only add
         # contention (a tenfold slow-down on a busy 2-core machine), so BLAS runs single-threaded here.
@@ -153,11 +157,26 @@ class LikelihoodModel(BaseEstimator):
         self._check_converged(res, data, float(n_obs))
         theta = self._theta(res.x)
         self.params_ = dict(zip(self.param_names(), theta.tolist()))
-        self.log_likelihood_ = -float(self._negll(theta, data)[0])
+        self.log_likelihood_ = -float((res.fun - self._penalty(theta)[0]) * n_obs)
         self.n_obs_ = float(n_obs)
         self.n_iter_ = int(res.nit)
-        self.covariance_ = self._covariance(theta, data)
+        self._fitted_data = data              # for the covariance, computed when first asked for
+        self._covariance_cache = None
+        self._after_fit(theta, data)
         return self
+
+    def _after_fit(self, theta: np.ndarray, data: Any) -> None:
+        """Hook for fitted quantities beyond the parameters (e.g. the residual sum of squares)."""
+
+    @property
+    def covariance_(self) -> pd.DataFrame:
+        """Covariance of the estimates: the inverse Hessian of the negative log-likelihood at the
+        optimum (computed on first use: it costs two gradient evaluations per parameter)."""
+        self._check_fitted()
+        if self._covariance_cache is None:
+            theta = np.array([self.params_[n] for n in self.param_names()])
+            self._covariance_cache = self._covariance(theta, self._fitted_data)
+        return self._covariance_cache
 
     def _check_converged(self, res, data: Any, n: float) -> None:
         name = type(self).__name__
@@ -263,6 +282,11 @@ class LeastSquaresModel(LikelihoodModel):
     ``sigma_`` are kept.
     """
 
+    def _after_fit(self, theta, data):
+        r, jac = self._residuals(theta, data)
+        self.rss_ = float(r @ r)
+        self.sigma_ = float(np.sqrt(self.rss_ / max(len(r) - len(theta), 1)))
+
     def _residuals(self, theta: np.ndarray, data: Any) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
@@ -273,10 +297,8 @@ class LeastSquaresModel(LikelihoodModel):
         return n / 2 * np.log(rss / n), n / rss * (jac.T @ r)
 
     def _covariance(self, theta, data):
-        r, jac = self._residuals(theta, data)
-        n, k = jac.shape
-        self.rss_ = float(r @ r)
-        self.sigma_ = float(np.sqrt(self.rss_ / max(n - k, 1)))
+        _, jac = self._residuals(theta, data)
+        k = jac.shape[1]
         names = list(self.param_names())
         try:
             cov = np.linalg.inv(jac.T @ jac) * self.sigma_ ** 2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["PERIODS", "check_period", "period_start", "period_range"]
+__all__ = ["PERIODS", "check_period", "period_start", "period_end", "period_range"]
 
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
 
@@ -28,6 +28,11 @@ def check_period(period: str) -> str:
 def period_start(times: pd.Series, period: str = "month") -> pd.Series:
     """The first day of the period each timestamp falls in (weeks start on Monday)."""
     return times.dt.to_period(_TO_PERIOD[check_period(period)]).dt.start_time
+
+
+def period_end(times: pd.Series, period: str = "month") -> pd.Series:
+    """The last instant of the period each timestamp falls in."""
+    return times.dt.to_period(_TO_PERIOD[check_period(period)]).dt.end_time
 
 
 def period_range(first, last, period: str = "month") -> pd.DatetimeIndex:

@@ -68,7 +68,7 @@ def test_bgnbd_summary_has_hessian_standard_errors(bgf):
 
 def test_analytic_gradients_match_finite_differences():
     bg_data, _ = BetaGeo._prepare([0, 1, 2, 7, 0, 2], [0, 3.0, 20.5, 30.0, 0, 20.5], [10.0, 30.0, 38.0, 31.0, 2.0, 38.0])
-    assert bg_data.w.tolist() == [1, 1, 1, 2, 1]  # the two identical customers collapse into one row
+    assert bg_data.n == 6 and sorted(bg_data.w.tolist()) == [1, 1, 2]  # two identical customers, one row
     (gg_data, _), _ = GammaGamma._prepare([1, 2, 5, 3, 0], [10.0, 25.0, 40.0, 12.5, 0.0])
     for model, data, theta in ((BetaGeo(), bg_data, [1.3, 2.1, 0.7, 3.2]), (BetaGeo(), bg_data, [0.4, 5.0, 2.5, 0.6]),
                                (GammaGamma(), gg_data, [2.0, 3.5, 40.0])):

@@ -12,7 +12,12 @@ import pandas as pd
 
 from opskit.churn import top_decile_lift as _lift
 from opskit.clv import summary_from_orders
-from opskit.course.exercises import _say, expect_number, expect_series, unanswered
+from opskit.course.exercises import (
+    expect_number,
+    expect_series,
+    summary,  # noqa: F401 - notebooks call check.summary()
+    unanswered,
+)
 from opskit.retention import ShiftedBetaGeometric as _SBG
 
 
@@ -78,11 +83,3 @@ def sbg_mean_churn(answer, memberships: pd.DataFrame) -> bool:
         (lambda v: abs(v - naive) < 1e-9,
          "这是流失次数 ÷ 付费期数（假设所有人流失率相同）。sBG 允许会员之间不同：E[θ] = α/(α+β)。"),
     ])
-
-
-def summary() -> bool:
-    from opskit.course.exercises import SCOREBOARD
-
-    print(SCOREBOARD.summary())
-    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
-    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")

@@ -18,7 +18,7 @@ first_last AS (
 SELECT f.cohort,
        date_diff($period, f.cohort, a.p) AS age,
        count(*) AS active_users,
-       sum(CASE WHEN a.p = f.last_p THEN 1 ELSE 0 END) AS last_active_users
+       count(CASE WHEN a.p = f.last_p THEN 1 END) AS last_active_users
 FROM act a JOIN first_last f ON a.user_id = f.user_id
 GROUP BY f.cohort, date_diff($period, f.cohort, a.p)
 ORDER BY f.cohort, age
