@@ -36,34 +36,65 @@ def _arr(*values):
 
 
 @dataclass(frozen=True)
+class _Times:
+    """A column of times, stored as its unique values and an index when that is much shorter
+    (times in whole days), or as it is (exact times): ``apply`` evaluates a function once per
+    distinct value either way."""
+
+    values: np.ndarray
+    index: np.ndarray | None
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "_Times":
+        if not _few_distinct(values):
+            return cls(values, None)
+        codes, unique = pd.factorize(values)
+        return cls(np.asarray(unique, dtype=float), codes)
+
+    def apply(self, func) -> np.ndarray:
+        out = func(self.values)
+        return out if self.index is None else out[self.index]
+
+
+@dataclass(frozen=True)
 class _Customers:
     """Collapsed (x, t_x, T) rows, arranged so that one likelihood evaluation touches each row once.
 
-    Terms that depend on x alone or on T alone are summed over their unique values with aggregated
-    weights; only customers with repeat purchases need a per-row term (the dropout branch).
+    Terms of x alone are summed over the unique values of x with aggregated weights; customers
+    without repeat purchases only need log(α + T), summed over their unique T; customers with
+    repeats need the per-row dropout branch.
     """
 
     n: float               # customers (total weight)
     xu: np.ndarray         # unique x, and the total weight of each
     wx: np.ndarray
-    tu: np.ndarray         # unique T, total weight and total weight·x of each
-    wt: np.ndarray
-    wxt: np.ndarray
+    t0: np.ndarray         # unique T of customers without repeats, and the weight of each
+    w0: np.ndarray
     # customers with x > 0 (one row per distinct (x, t_x, T)):
     w: np.ndarray
     x: np.ndarray
     xi: np.ndarray         # index into xu
-    ti: np.ndarray         # index into tu
-    txu: np.ndarray        # unique t_x among them, and each row's index into it
-    txi: np.ndarray
+    T: _Times
+    tx: _Times
 
 
 #: Above this many customers, BetaGeo first fits a fixed random quarter of that many to start from.
 _WARM_START_ROWS = 200_000
 
 
+def _few_distinct(values: np.ndarray, sample: int = 20_000) -> bool:
+    """Whether ``values`` repeat a lot (times in whole days do; exact times do not), judged on an
+    evenly spaced sample: hashing half a million distinct floats costs more than it saves. Small
+    inputs are always treated as repeating (hashing them is cheap)."""
+    if len(values) < 50_000:
+        return True
+    step = max(1, len(values) // sample)
+    probe = values[::step]
+    return len(np.unique(probe)) * 4 < len(probe)
+
+
 def _index(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique values and each value's index into them (a hash, not a sort, of the rows)."""
+    """Sorted unique values and each value's index into them."""
     codes, unique = pd.factorize(values, sort=True)
     return np.asarray(unique, dtype=float), codes
 
@@ -108,19 +139,22 @@ class BetaGeo(LikelihoodModel):
             raise ValueError(f"{int(bad.sum())} 行不符合 BG/NBD 的输入：需要 frequency ≥ 0、0 ≤ recency ≤ T，"
                              f"且 frequency = 0 时 recency = 0 (need frequency >= 0, 0 <= recency <= T, "
                              f"recency = 0 when frequency = 0)")
-        cols, w = collapse({"x": x, "tx": tx, "T": t_end}, weights)
-        x, tx, t_end = cols["x"], cols["tx"], cols["T"]
+        if _few_distinct(t_end):
+            cols, w = collapse({"x": x, "tx": tx, "T": t_end}, weights)
+            x, tx, t_end = cols["x"], cols["tx"], cols["T"]
+        else:  # exact times: almost no two customers are identical
+            w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         xu, xi = _index(x)
-        tu, ti = _index(t_end)
         rep = x > 0
-        txu, txi = _index(tx[rep])
+        t0, i0 = _index(t_end[~rep])
         data = _Customers(n=float(w.sum()), xu=xu, wx=np.bincount(xi, w, len(xu)),
-                          tu=tu, wt=np.bincount(ti, w, len(tu)), wxt=np.bincount(ti, w * x, len(tu)),
-                          w=w[rep], x=x[rep], xi=xi[rep], ti=ti[rep], txu=txu, txi=txi)
+                          t0=t0, w0=np.bincount(i0, w[~rep], len(t0)),
+                          w=w[rep], x=x[rep], xi=xi[rep], T=_Times.of(t_end[rep]), tx=_Times.of(tx[rep]))
         return data, data.n
 
     def _start(self, d):
-        return np.array([1.0, max(float(d.wt @ d.tu / d.n), 1.0), 1.0, 1.0])
+        t_mean = (d.w0 @ d.t0 + d.w @ d.T.apply(lambda t: t)) / d.n
+        return np.array([1.0, max(float(t_mean), 1.0), 1.0, 1.0])
 
     def _negll(self, theta, d):
         r, alpha, a, b = theta
@@ -130,25 +164,28 @@ class BetaGeo(LikelihoodModel):
         da_r = digamma(r + xu) - digamma(r)
         da_a = digamma(a + b) - digamma(a + b + xu)
         da_b = digamma(b + xu) - digamma(b) + da_a
-        # per unique T: the "still alive" branch, -(r + x) log(alpha + T), summed with weights
-        log_at, inv_at = np.log(alpha + d.tu), 1.0 / (alpha + d.tu)
-        ll = d.wx @ a_x + d.n * r * np.log(alpha) - log_at @ (r * d.wt + d.wxt)
-        grad = np.array([d.wx @ da_r + d.n * np.log(alpha) - log_at @ d.wt,
-                         d.n * r / alpha - inv_at @ (r * d.wt + d.wxt),
+        # customers without repeats: -r log(alpha + T), summed over their unique T
+        log_a0 = np.log(alpha + d.t0)
+        ll = d.wx @ a_x + d.n * r * np.log(alpha) - r * (d.w0 @ log_a0)
+        grad = np.array([d.wx @ da_r + d.n * np.log(alpha) - d.w0 @ log_a0,
+                         d.n * r / alpha - r * (d.w0 @ (1.0 / (alpha + d.t0))),
                          d.wx @ da_a,
                          d.wx @ da_b])
         if len(d.w):
-            # customers with repeats: log(1 + e), e = exp(C − B), the weight of the "dropped out" branch
-            log_atx = np.log(alpha + d.txu)
+            # customers with repeats: -(r + x) log(alpha + T) + log(1 + e), e = exp(C − B), the odds of
+            # the "dropped out after the last purchase" branch
+            log_at, inv_at = d.T.apply(lambda t: np.log(alpha + t)), d.T.apply(lambda t: 1.0 / (alpha + t))
+            log_atx, inv_atx = d.tx.apply(lambda t: np.log(alpha + t)), d.tx.apply(lambda t: 1.0 / (alpha + t))
             b1 = np.where(xu > 0, b + xu - 1, 1.0)
             c_x = np.log(a) - np.log(b1)
-            gap = log_at[d.ti] - log_atx[d.txi]
+            gap = log_at - log_atx
             rx = r + d.x
             e = np.exp(c_x[d.xi] + rx * gap)
             w_drop = d.w * (e / (1.0 + e))
-            ll += d.w @ np.log1p(e)
-            grad += np.array([w_drop @ gap,
-                              (w_drop * rx) @ (inv_at[d.ti] - 1.0 / (alpha + d.txu)[d.txi]),
+            w_rx = d.w * rx
+            ll += d.w @ np.log1p(e) - w_rx @ log_at
+            grad += np.array([w_drop @ gap - d.w @ log_at,
+                              (w_drop * rx) @ (inv_at - inv_atx) - w_rx @ inv_at,
                               w_drop.sum() / a,
                               -np.bincount(d.xi, w_drop, len(xu)) @ (1.0 / b1)])
         return -float(ll), -grad
