@@ -41,7 +41,7 @@ def main() -> None:
     times = []
     for _ in range(3):
         t0 = time.perf_counter()
-        out = summary_from_orders(orders, as_of="2026-01-01", unit="W")
+        out = summary_from_orders(orders, as_of="2026-01-01")
         times.append(time.perf_counter() - t0)
     print(f"summary_from_orders: {len(out):,} customers; runs {', '.join(f'{t:.2f}' for t in times)} s; "
           f"median {statistics.median(times):.2f} s; peak RSS {peak_rss_mb():.0f} MB")

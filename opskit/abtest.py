@@ -2,7 +2,7 @@
 multiple testing and a peeking simulation.
 
 Conventions: ``control`` is arm A, ``treatment`` is arm B; every difference is
-treatment − control; tests are two-sided. Formulas and oracles: METHODS.md §4.
+treatment − control; tests are two-sided. Formulas and oracles: docs/methods.md#ab-testing.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Literal, Sequence
 
 import numpy as np
 from scipy import optimize, stats
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 
 @dataclass(frozen=True)
@@ -202,25 +204,27 @@ def srm_test(counts: Sequence[int], expected_shares: Sequence[float] | None = No
     return SrmResult(tuple(int(c) for c in obs), tuple(float(e) for e in exp), float(chi2), float(p), alpha)
 
 
-class Cuped:
+class Cuped(BaseEstimator):
     """CUPED variance reduction (Deng et al. 2013): Y_cv = Y − θ(X − X̄), θ = Cov(Y,X)/Var(X).
 
     Fit on both arms pooled with a *pre-experiment* covariate X, then adjust both arms with the same θ.
-    Fitted: ``theta_``, ``x_mean_``, ``rho_`` (corr(X,Y)), ``variance_reduction_`` (share of Var(Y)
-    removed; → ρ² in large samples).
+    As in scikit-learn the covariate comes first: ``fit(x, y)``, ``adjust(x, y)``. Fitted: ``theta_``,
+    ``x_mean_``, ``rho_`` (corr(X,Y)), ``variance_reduction_`` (share of Var(Y) removed; → ρ² in large
+    samples).
     """
 
-    def fit(self, y, x) -> "Cuped":
-        y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    def fit(self, x, y) -> "Cuped":
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         cov = np.cov(y, x, ddof=1)
         self.theta_ = float(cov[0, 1] / cov[1, 1]) if cov[1, 1] > 0 else 0.0
         self.x_mean_ = float(x.mean())
         self.rho_ = float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])) if cov[1, 1] > 0 else 0.0
-        self.variance_reduction_ = float(1 - self.adjust(y, x).var(ddof=1) / y.var(ddof=1))
+        self.variance_reduction_ = float(1 - self.adjust(x, y).var(ddof=1) / y.var(ddof=1))
         return self
 
-    def adjust(self, y, x) -> np.ndarray:
+    def adjust(self, x, y) -> np.ndarray:
         """The CUPED-adjusted outcome (same mean as ``y`` on the fitting data)."""
+        check_is_fitted(self, "theta_")
         return np.asarray(y, dtype=float) - self.theta_ * (np.asarray(x, dtype=float) - self.x_mean_)
 
 

@@ -1,6 +1,6 @@
 """New-user activation: aha-moment search, the excitement index, time to first order, drop-off.
 
-Aha-moment search (METHODS §9): for each candidate event e and threshold k, predict that a new
+Aha-moment search (``docs/methods.md#aha-moment``): for each candidate event e and threshold k, predict that a new
 user is retained when they did e at least k times in their first ``days`` days, and score the
 prediction against the outcome with Jaccard (overlap), F1, lift and coverage. Everything is
 vectorised over users (counts by value, then cumulative sums over thresholds).
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from opskit.funnel import funnel_table
+from opskit.periods import period_start
 
 DAY = pd.Timedelta(days=1)
 
@@ -36,7 +37,7 @@ def engaged_users(users: pd.DataFrame, events: pd.DataFrame, min_events: int = 2
     return users.loc[users["user_id"].map(n).fillna(0).to_numpy() >= min_events]
 
 
-def retained_after(users: pd.DataFrame, orders: pd.DataFrame, start_days: int = 7, end_days: int = 30,
+def retained_after(users: pd.DataFrame, orders: pd.DataFrame, start_days: int = 7, end_days: int = 30, *,
                    as_of=None) -> pd.Series:
     """Outcome per user: ordered in ``[register + start_days, register + end_days)``.
 
@@ -115,7 +116,7 @@ def aha_search(counts: pd.DataFrame, outcome: pd.Series, max_k: int = 15, min_co
     return best, table
 
 
-def excitement_index(users: pd.DataFrame, counts: pd.Series, threshold: int, freq: str = "QS",
+def excitement_index(users: pd.DataFrame, counts: pd.Series, threshold: int, *, period: str = "quarter",
                      baseline: float | None = None) -> pd.DataFrame:
     """激动指数 (excitement index) of each registration cohort.
 
@@ -127,20 +128,20 @@ def excitement_index(users: pd.DataFrame, counts: pd.Series, threshold: int, fre
     where ``baseline`` defaults to the mean over all users given. 100 means "as excited as usual";
     above 100 the cohort engages more intensely in its first days. The table also gives
     ``aha_rate``, the share of the cohort reaching the aha threshold (x ≥ ``threshold``).
-    ``counts`` is a per-user Series (index user_id) from :func:`early_counts`.
+    ``counts`` is a per-user Series (index user_id) from :func:`early_counts`; cohorts are the calendar
+    periods (``period``, :mod:`opskit.periods`) of registration, labelled by their first day.
     """
     reg = users.set_index("user_id")["register_time"].reindex(counts.index)
     base = float(counts.mean()) if baseline is None else float(baseline)
     frame = pd.DataFrame({"x": counts.to_numpy(), "reached": (counts >= threshold).to_numpy(),
                           "cohort": reg.to_numpy()})
-    out = frame.groupby(pd.Grouper(key="cohort", freq=freq)).agg(
+    out = frame.groupby(period_start(frame["cohort"], period).rename("cohort")).agg(
         users=("x", "size"), mean_actions=("x", "mean"), aha_rate=("reached", "mean"))
-    out = out.loc[out["users"] > 0]
     out["excitement_index"] = 100 * out["mean_actions"] / base
     return out
 
 
-def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int = 30,
+def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int = 30, *,
                         as_of=None) -> pd.DataFrame:
     """Cumulative share of new users who placed a first order within d days, d = 0 … max_days.
 

@@ -1,4 +1,4 @@
-"""AIPL consumer stages from behaviour and their flows between two dates (METHODS.md §2).
+"""AIPL consumer stages from behaviour and their flows between two dates (``docs/methods.md#aipl``).
 
 Each user gets exactly one stage at a date d, checked in the order L → P → I → A (the highest
 stage wins): **L 忠诚** repurchased (orders on at least ``loyalty_min_days`` distinct days within
@@ -22,7 +22,7 @@ AWARENESS_EVENTS = ("ad_impression", "push_open", "app_open")
 INTEREST_EVENTS = ("view_item", "search", "add_favorite", "add_to_cart", "checkout", "share")
 
 
-def aipl_stages(as_of, orders: pd.DataFrame, events: pd.DataFrame | None = None, *,
+def aipl_stages(orders: pd.DataFrame, events: pd.DataFrame | None = None, *, as_of,
                 awareness_days: int = 15, interest_days: int = 15, purchase_days: int = 913,
                 loyalty_days: int = 365, loyalty_min_days: int = 2,
                 awareness_events=AWARENESS_EVENTS, interest_events=INTEREST_EVENTS) -> pd.Series:
@@ -59,7 +59,8 @@ def aipl_flows(before: pd.Series, after: pd.Series) -> pd.DataFrame:
 
 
 def flow_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Per starting stage: base N_s(d0), deepening, kept, regression and churn rates (sum to 1)."""
+    """Per starting stage: ``base`` N_s(d0) and the ``deepening_rate``, ``kept_rate``,
+    ``regression_rate`` and ``churn_rate`` (they sum to 1), indexed by ``stage``."""
     rows = []
     stages = [s for s in AIPL_STAGES if s in counts.index]
     for s in stages:
@@ -68,11 +69,10 @@ def flow_rates(counts: pd.DataFrame) -> pd.DataFrame:
         rank = AIPL_STAGES.index(s)
         higher = sum(row.get(t, 0) for t in AIPL_STAGES[rank + 1:])
         lower = sum(row.get(t, 0) for t in AIPL_STAGES[:rank])
-        rows.append({"阶段": s, "期初人数": int(n), "加深率": higher / n if n else float("nan"),
-                     "保持率": row.get(s, 0) / n if n else float("nan"),
-                     "回落率": lower / n if n else float("nan"),
-                     "流失率": row.get("流失", 0) / n if n else float("nan")})
-    return pd.DataFrame(rows).set_index("阶段")
+        share = (lambda v: v / n) if n else (lambda v: float("nan"))
+        rows.append({"stage": s, "base": int(n), "deepening_rate": share(higher), "kept_rate": share(row.get(s, 0)),
+                     "regression_rate": share(lower), "churn_rate": share(row.get("流失", 0))})
+    return pd.DataFrame(rows).set_index("stage")
 
 
 def fast_fertility(stages: pd.Series) -> int:

@@ -5,6 +5,7 @@ weeks (y[t−7], y[t−14], …), so it follows both the weekly pattern and the 
 the past (it can run every morning). The residual r = y − baseline is scaled by a robust
 spread: 1.4826 × the median |r| over the previous ``window`` days (the residuals of a median
 baseline are centred on zero, so this is the MAD). Days with |z| > ``threshold`` are flagged.
+Source and oracle: ``docs/methods.md#anomaly``.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import pandas as pd
 MAD_SCALE = 1.4826  # makes the MAD a consistent estimate of σ for normal data
 
 
-def robust_zscores(series: pd.Series, period: int = 7, weeks: int = 4, window: int = 28) -> pd.DataFrame:
+def robust_zscores(series: pd.Series, season_days: int = 7, weeks: int = 4, window: int = 28) -> pd.DataFrame:
     """Columns ``value``, ``baseline``, ``residual``, ``scale``, ``z`` (NaN until enough history).
 
     ``series`` must be a daily series without gaps (fill missing days with 0 first).
     """
     y = series.astype(float)
-    lags = pd.concat([y.shift(period * k) for k in range(1, weeks + 1)], axis=1)
+    lags = pd.concat([y.shift(season_days * k) for k in range(1, weeks + 1)], axis=1)
     baseline = lags.median(axis=1, skipna=False)
     residual = y - baseline
     scale = MAD_SCALE * residual.abs().rolling(window, min_periods=window // 2).median().shift(1)

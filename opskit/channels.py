@@ -1,7 +1,7 @@
 """Channel evaluation: the metric hierarchy, unit economics (CAC, LTV, payback, ROAS/ROI) and the
 channel value matrix.
 
-Definitions follow METHODS.md §7:
+Definitions follow ``docs/methods.md#channel-economics``:
 
 - CAC = acquisition spend / new customers. *Paid* CAC divides a paid channel's spend by that
   channel's users only; *blended* CAC divides all spend by all new users, organic included, and is
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from opskit.periods import period_start
 
 DAY = pd.Timedelta(days=1)
 
@@ -112,23 +114,22 @@ def channel_funnel(channel_spend: pd.DataFrame, installs: pd.DataFrame | None, u
     return out.sort_values("registrations", ascending=False)
 
 
-def weekly_monitor(channel_spend: pd.DataFrame, users: pd.DataFrame, *, freq: str = "W-MON",
+def weekly_monitor(channel_spend: pd.DataFrame, users: pd.DataFrame, *, period: str = "week",
                    window: int = 8, z: float = 3.0) -> pd.DataFrame:
-    """Weekly monitoring view: per channel and week, spend, registrations and cost per registration,
-    each with a deviation flag.
+    """Monitoring view: per channel and ``period`` (default weeks starting Monday), spend,
+    registrations and cost per registration, each with a deviation flag.
 
-    A week is flagged when its cost per registration is more than ``z`` robust standard
-    deviations (1.4826 × MAD of the previous ``window`` weeks) away from the median of those
-    weeks (the scale is floored at 5% of that median, so a perfectly steady series still flags a
-    jump); the first ``window`` weeks of a channel are never flagged. Weeks are labelled by their
-    start (``freq`` as in pandas, default weeks starting Monday).
+    A period is flagged when its cost per registration is more than ``z`` robust standard
+    deviations (1.4826 × MAD of the previous ``window`` periods) away from the median of those
+    periods (the scale is floored at 5% of that median, so a perfectly steady series still flags a
+    jump); the first ``window`` periods of a channel are never flagged. Column ``period`` holds the
+    first day of each period.
     """
-    grouper = lambda key: pd.Grouper(key=key, freq=freq, label="left", closed="left")  # noqa: E731
-    sp = channel_spend.groupby(["channel_id", grouper("date")])["spend"].sum().rename("spend")
-    reg = users.groupby(["channel_id", grouper("register_time")]).size().rename("registrations")
-    reg.index = reg.index.set_names(["channel_id", "date"])
-    out = pd.concat([sp, reg], axis=1).fillna({"registrations": 0}).reset_index()
-    out = out.rename(columns={"date": "week"}).sort_values(["channel_id", "week"])
+    sp = channel_spend.groupby(["channel_id", period_start(channel_spend["date"], period).rename("period")])[
+        "spend"].sum().rename("spend")
+    reg = users.groupby(["channel_id", period_start(users["register_time"], period).rename("period")]).size()
+    out = pd.concat([sp, reg.rename("registrations")], axis=1).fillna({"registrations": 0}).reset_index()
+    out = out.sort_values(["channel_id", "period"])
     out["cost_per_reg"] = out["spend"] / out["registrations"].replace(0, np.nan)
     g = out.groupby("channel_id")["cost_per_reg"]
     med = g.transform(lambda s: s.shift(1).rolling(window, min_periods=window).median())

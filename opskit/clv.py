@@ -1,9 +1,10 @@
-"""Customer lifetime value: BG/NBD, Gamma-Gamma and discounted CLV (METHODS.md §6).
+"""Customer lifetime value: BG/NBD, Gamma-Gamma and discounted CLV.
 
-The aggregation over raw orders (:func:`summary_from_orders`) is one DuckDB query; the models are
-fitted on that small per-customer summary by maximum likelihood with scipy (log-parameters,
-no penalizer by default), in scikit-learn style: ``fit(...)`` returns ``self`` and the fitted
-parameters are in ``params_``.
+The aggregation over raw orders (:func:`summary_from_orders`) is the named query ``clv_summary``; the
+models are fitted on that small per-customer summary by maximum likelihood on the kit's fitter base
+(:mod:`opskit.likelihood`: analytic gradients, L-BFGS-B on log-parameters, identical customers
+collapsed into weights). Definitions, sources and oracles: ``docs/methods.md#bg-nbd`` and
+``docs/methods.md#gamma-gamma``.
 
 Inputs per customer (all times in one unit, e.g. weeks):
 
@@ -15,76 +16,179 @@ Inputs per customer (all times in one unit, e.g. weeks):
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from scipy import optimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
-from opskit.data.engine import query
+from opskit.data import engine
+from opskit.errors import OpskitError
+from opskit.likelihood import LikelihoodModel, Param, collapse
+from opskit.periods import check_period
 
-__all__ = ["BetaGeo", "GammaGamma", "summary_from_orders", "discounted_clv",
-           "clv_simple_retention", "SUMMARY_SQL", "SUMMARY_SQL_BY_DAY"]
-
-_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 30.0}
+__all__ = ["BetaGeo", "GammaGamma", "summary_from_orders", "discounted_clv", "clv_simple_retention"]
 
 
 def _arr(*values):
     return [np.asarray(v, dtype=float) for v in values]
 
 
-def _fit_logparams(negll, x0, names):
-    res = optimize.minimize(negll, np.log(x0), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20000,
-                                     "maxfev": 40000})
-    res = optimize.minimize(negll, res.x, method="L-BFGS-B")
-    if not np.isfinite(res.fun):
-        raise RuntimeError("maximum-likelihood fit did not converge")
-    return dict(zip(names, np.exp(res.x).tolist())), -float(res.fun)
+@dataclass(frozen=True)
+class _Times:
+    """A column of times, stored as its unique values and an index when that is much shorter
+    (times in whole days), or as it is (exact times): ``apply`` evaluates a function once per
+    distinct value either way."""
+
+    values: np.ndarray
+    index: np.ndarray | None
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> "_Times":
+        if not _few_distinct(values):
+            return cls(values, None)
+        codes, unique = pd.factorize(values)
+        return cls(np.asarray(unique, dtype=float), codes)
+
+    def apply(self, func) -> np.ndarray:
+        out = func(self.values)
+        return out if self.index is None else out[self.index]
 
 
-class BetaGeo:
+@dataclass(frozen=True)
+class _Customers:
+    """Collapsed (x, t_x, T) rows, arranged so that one likelihood evaluation touches each row once.
+
+    Terms of x alone are summed over the unique values of x with aggregated weights; customers
+    without repeat purchases only need log(α + T), summed over their unique T; customers with
+    repeats need the per-row dropout branch.
+    """
+
+    n: float               # customers (total weight)
+    xu: np.ndarray         # unique x, and the total weight of each
+    wx: np.ndarray
+    t0: np.ndarray         # unique T of customers without repeats, and the weight of each
+    w0: np.ndarray
+    # customers with x > 0 (one row per distinct (x, t_x, T)):
+    w: np.ndarray
+    x: np.ndarray
+    xi: np.ndarray         # index into xu
+    T: _Times
+    tx: _Times
+
+
+#: Above this many customers, BetaGeo first fits a fixed random quarter of that many to start from.
+_WARM_START_ROWS = 200_000
+
+
+def _few_distinct(values: np.ndarray, sample: int = 20_000) -> bool:
+    """Whether ``values`` repeat a lot (times in whole days do; exact times do not), judged on an
+    evenly spaced sample: hashing half a million distinct floats costs more than it saves. Small
+    inputs are always treated as repeating (hashing them is cheap)."""
+    if len(values) < 50_000:
+        return True
+    step = max(1, len(values) // sample)
+    probe = values[::step]
+    return len(np.unique(probe)) * 4 < len(probe)
+
+
+def _index(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique values and each value's index into them."""
+    codes, unique = pd.factorize(values, sort=True)
+    return np.asarray(unique, dtype=float), codes
+
+
+class BetaGeo(LikelihoodModel):
     """BG/NBD model (Fader, Hardie & Lee 2005a) of repeat purchasing.
 
     While active a customer buys as Poisson(λ), λ ~ Gamma(r, α); after each repeat purchase
     they drop out with probability p, p ~ Beta(a, b). ``penalizer`` adds
-    ``penalizer * sum(params**2)`` to the negative log-likelihood (0: the published MLE).
+    ``penalizer * sum(params**2)`` to the mean negative log-likelihood (0: the published MLE).
     """
 
-    names = ("r", "alpha", "a", "b")
+    parameters = (Param("r"), Param("alpha"), Param("a"), Param("b"))
 
     def __init__(self, penalizer: float = 0.0):
         self.penalizer = penalizer
 
+    def fit(self, summary: pd.DataFrame, *, frequency: str = "frequency", recency: str = "recency",
+            T: str = "T", weights: str | None = None) -> "BetaGeo":
+        """Fit by maximum likelihood on a per-customer ``summary`` (e.g. :func:`summary_from_orders`).
+
+        Column names are parameters; ``weights`` names an optional column counting identical
+        customers. Identical (x, t_x, T) rows are collapsed before fitting.
+        """
+        w = None if weights is None else summary[weights]
+        data, n = self._prepare(summary[frequency], summary[recency], summary[T], w)
+        start = None
+        if len(summary) > _WARM_START_ROWS:
+            # Start from the fit on a fixed random sample: the full fit then needs few iterations.
+            rows = np.random.default_rng(0).choice(len(summary), _WARM_START_ROWS // 4, replace=False)
+            sample = summary.iloc[np.sort(rows)]
+            start = list(type(self)(penalizer=self.penalizer).fit(
+                sample, frequency=frequency, recency=recency, T=T, weights=weights).params_.values())
+        return self._fit(data, n, start=start)
+
     @staticmethod
-    def _loglik(params, x, tx, T):
-        r, alpha, a, b = params
-        first = betaln(a, b + x) - betaln(a, b) + gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        term1 = -(r + x) * np.log(alpha + T)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term2 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                             - (r + x) * np.log(alpha + tx), -np.inf)
-        return first + np.logaddexp(term1, term2)
+    def _prepare(frequency, recency, T, weights=None) -> tuple[_Customers, float]:
+        """Checked, collapsed customers and their number."""
+        x, tx, t_end = _arr(frequency, recency, T)
+        bad = (x < 0) | (tx < 0) | (tx > t_end + 1e-9) | ((x == 0) & (tx != 0)) | ~np.isfinite(x + tx + t_end)
+        if bad.any():
+            raise ValueError(f"{int(bad.sum())} 行不符合 BG/NBD 的输入：需要 frequency ≥ 0、0 ≤ recency ≤ T，"
+                             f"且 frequency = 0 时 recency = 0 (need frequency >= 0, 0 <= recency <= T, "
+                             f"recency = 0 when frequency = 0)")
+        if _few_distinct(t_end):
+            cols, w = collapse({"x": x, "tx": tx, "T": t_end}, weights)
+            x, tx, t_end = cols["x"], cols["tx"], cols["T"]
+        else:  # exact times: almost no two customers are identical
+            w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+        xu, xi = _index(x)
+        rep = x > 0
+        t0, i0 = _index(t_end[~rep])
+        data = _Customers(n=float(w.sum()), xu=xu, wx=np.bincount(xi, w, len(xu)),
+                          t0=t0, w0=np.bincount(i0, w[~rep], len(t0)),
+                          w=w[rep], x=x[rep], xi=xi[rep], T=_Times.of(t_end[rep]), tx=_Times.of(tx[rep]))
+        return data, data.n
 
-    def fit(self, frequency, recency, T, weights=None):
-        """Fit by maximum likelihood; ``weights`` counts identical customers (optional)."""
-        x, tx, T = _arr(frequency, recency, T)
-        w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-        if np.any(x < 0) or np.any(tx > T + 1e-9) or np.any((x == 0) & (tx != 0)):
-            raise ValueError("need frequency >= 0, recency <= T and recency = 0 when frequency = 0")
-        n = w.sum()
+    def _start(self, d):
+        t_mean = (d.w0 @ d.t0 + d.w @ d.T.apply(lambda t: t)) / d.n
+        return np.array([1.0, max(float(t_mean), 1.0), 1.0, 1.0])
 
-        def negll(logp):
-            p = np.exp(logp)
-            ll = self._loglik(p, x, tx, T)
-            return -(w @ ll) / n + self.penalizer * np.sum(p ** 2)
-
-        params, mean_ll = _fit_logparams(negll, [1.0, max(T.mean(), 1.0), 1.0, 1.0], self.names)
-        self.params_ = params
-        self.log_likelihood_ = mean_ll * n
-        return self
-
-    def _p(self):
-        return tuple(self.params_[k] for k in self.names)
+    def _negll(self, theta, d):
+        r, alpha, a, b = theta
+        xu = d.xu
+        # per unique x: the terms of x alone and their derivatives (r, a, b)
+        a_x = gammaln(r + xu) - gammaln(r) + betaln(a, b + xu) - betaln(a, b)
+        da_r = digamma(r + xu) - digamma(r)
+        da_a = digamma(a + b) - digamma(a + b + xu)
+        da_b = digamma(b + xu) - digamma(b) + da_a
+        # customers without repeats: -r log(alpha + T), summed over their unique T
+        log_a0 = np.log(alpha + d.t0)
+        ll = d.wx @ a_x + d.n * r * np.log(alpha) - r * (d.w0 @ log_a0)
+        grad = np.array([d.wx @ da_r + d.n * np.log(alpha) - d.w0 @ log_a0,
+                         d.n * r / alpha - r * (d.w0 @ (1.0 / (alpha + d.t0))),
+                         d.wx @ da_a,
+                         d.wx @ da_b])
+        if len(d.w):
+            # customers with repeats: -(r + x) log(alpha + T) + log(1 + e), e = exp(C − B), the odds of
+            # the "dropped out after the last purchase" branch
+            log_at, inv_at = d.T.apply(lambda t: np.log(alpha + t)), d.T.apply(lambda t: 1.0 / (alpha + t))
+            log_atx, inv_atx = d.tx.apply(lambda t: np.log(alpha + t)), d.tx.apply(lambda t: 1.0 / (alpha + t))
+            b1 = np.where(xu > 0, b + xu - 1, 1.0)
+            c_x = np.log(a) - np.log(b1)
+            gap = log_at - log_atx
+            rx = r + d.x
+            e = np.exp(c_x[d.xi] + rx * gap)
+            w_drop = d.w * (e / (1.0 + e))
+            w_rx = d.w * rx
+            ll += d.w @ np.log1p(e) - w_rx @ log_at
+            grad += np.array([w_drop @ gap - d.w @ log_at,
+                              (w_drop * rx) @ (inv_at - inv_atx) - w_rx @ inv_at,
+                              w_drop.sum() / a,
+                              -np.bincount(d.xi, w_drop, len(xu)) @ (1.0 / b1)])
+        return -float(ll), -grad
 
     def expected_purchases_new(self, t):
         """E[X(t)]: expected purchases in (0, t] of a customer who has just made a first purchase."""
@@ -113,46 +217,68 @@ class BetaGeo:
         return num * self.probability_alive(x, tx, T)
 
 
-class GammaGamma:
+class GammaGamma(LikelihoodModel):
     """Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005b; note 025).
 
-    Spend z ~ Gamma(p, ν), ν ~ Gamma(q, v) (v is γ in the papers). Fit only on customers with
-    at least one repeat purchase, with m̄ the mean of their repeat purchases.
+    Spend z ~ Gamma(p, ν), ν ~ Gamma(q, v) (v is γ in the papers). Fitted on customers with at least
+    one repeat purchase and a positive mean repeat spend m̄. Customers with a repeat purchase but a
+    non-positive (or missing) m̄ — free orders, refunds netted to zero — do not fit the model: they are
+    left out, counted in ``n_excluded_`` and named in a warning.
     """
 
-    names = ("p", "q", "v")
+    parameters = (Param("p"), Param("q"), Param("v"))
 
     def __init__(self, penalizer: float = 0.0):
         self.penalizer = penalizer
 
-    def fit(self, frequency, monetary):
+    def fit(self, summary: pd.DataFrame, *, frequency: str = "frequency",
+            monetary: str = "monetary") -> "GammaGamma":
+        (data, n), self.n_excluded_ = self._prepare(summary[frequency], summary[monetary])
+        if self.n_excluded_:
+            warnings.warn(f"Gamma-Gamma：{self.n_excluded_:,} 位有复购的顾客平均复购金额 ≤ 0 或缺失，已排除在拟合之外"
+                          f"（Gamma-Gamma: {self.n_excluded_:,} repeat customers with a non-positive or missing "
+                          f"monetary value were left out of the fit）", stacklevel=2)
+        return self._fit(data, n)
+
+    @staticmethod
+    def _prepare(frequency, monetary):
+        """((x, m̄, log m̄, log x) of the usable customers, their number), repeat customers excluded."""
         x, m = _arr(frequency, monetary)
-        keep = x > 0
-        x, m = x[keep], m[keep]
-        if len(x) == 0 or np.any(m <= 0):
-            raise ValueError("need customers with frequency > 0 and positive monetary value")
-        n = len(x)
+        repeat = x > 0
+        with np.errstate(invalid="ignore"):
+            usable = repeat & np.isfinite(m) & (m > 0)
+        if not usable.any():
+            raise OpskitError("Gamma-Gamma 需要至少一位复购金额为正的顾客（frequency > 0 且 monetary > 0），"
+                              "这份数据里一位也没有：检查金额列是否都是 0，或是否只有首单。")
+        x, m = x[usable], m[usable]
+        return ((x, m, np.log(m), np.log(x)), float(len(x))), int((repeat & ~usable).sum())
 
-        def negll(logp):
-            p, q, v = np.exp(logp)
-            px = p * x
-            ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-                  + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(x * m + v))
-            return -ll.sum() / n + self.penalizer * (p * p + q * q + v * v)
+    def _start(self, data):
+        return np.array([1.0, 1.0, max(float(data[1].mean()), 1.0)])
 
-        params, mean_ll = _fit_logparams(negll, [1.0, 1.0, max(m.mean(), 1.0)], self.names)
-        self.params_ = params
-        self.log_likelihood_ = mean_ll * n
-        return self
+    def _negll(self, theta, data):
+        p, q, v = theta
+        x, m, log_m, log_x = data
+        px = p * x
+        log_xmv = np.log(x * m + v)
+        ll = (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
+              + (px - 1) * log_m + px * log_x - (px + q) * log_xmv)
+        dq_common = digamma(px + q)
+        grad = np.array([
+            np.sum(x * (dq_common - digamma(px) + log_m + log_x - log_xmv)),
+            np.sum(dq_common - digamma(q) + np.log(v) - log_xmv),
+            np.sum(q / v - (px + q) / (x * m + v)),
+        ])
+        return -float(ll.sum()), -grad
 
     def population_mean_spend(self) -> float:
         """E[M] = v·p/(q−1) (infinite when q ≤ 1)."""
-        p, q, v = (self.params_[k] for k in self.names)
+        p, q, v = self._p()
         return v * p / (q - 1) if q > 1 else np.inf
 
     def conditional_expected_spend(self, frequency, monetary):
         """E[M | x, m̄]: precision-weighted mean of the population mean and m̄ (x = 0 → population)."""
-        p, q, v = (self.params_[k] for k in self.names)
+        p, q, v = self._p()
         x, m = _arr(frequency, monetary)
         m = np.where(x > 0, m, 0.0)
         return p * (v + x * m) / (p * x + q - 1)
@@ -172,7 +298,7 @@ def discounted_clv(bgnbd: BetaGeo, frequency, recency, T, spend, *, periods: int
     spend = np.asarray(spend, dtype=float)
     total = np.zeros(np.broadcast(x, spend).shape)
     prev = np.zeros_like(x)
-    for k in range(1, periods + 1):
+    for k in range(1, periods + 1):  # a dozen horizons, each vectorised over customers
         cur = bgnbd.conditional_expected_purchases(k * period_length, x, tx, T)
         total = total + (cur - prev) / (1 + discount_rate) ** k
         prev = cur
@@ -193,69 +319,48 @@ def clv_simple_retention(margin: float, retention: float, discount_rate: float,
     return margin * retention / (1 + discount_rate - retention)
 
 
-SUMMARY_SQL = """
-WITH per_user AS (
-    SELECT user_id, COUNT(*) - 1 AS frequency,
-           MIN(order_time) AS first_time, MAX(order_time) AS last_time,
-           SUM(amount) AS total, arg_min(amount, order_time) AS first_amount
-    FROM orders
-    WHERE order_time < CAST($as_of AS TIMESTAMP)
-    GROUP BY user_id
-)
-SELECT user_id,
-       frequency,
-       date_diff('second', first_time, last_time) / $unit_seconds AS recency,
-       date_diff('second', first_time, CAST($as_of AS TIMESTAMP)) / $unit_seconds AS "T",
-       CASE WHEN frequency > 0 THEN (total - first_amount) / frequency ELSE 0 END AS monetary
-FROM per_user
-ORDER BY user_id
-"""
-
-SUMMARY_SQL_BY_DAY = """
-WITH days AS (          -- one purchase per customer and calendar day (same-day orders merged)
-    SELECT user_id, CAST(order_time AS DATE) AS day, SUM(amount) AS amount
-    FROM orders
-    WHERE order_time < CAST($as_of AS TIMESTAMP)
-    GROUP BY user_id, CAST(order_time AS DATE)
-), per_user AS (
-    SELECT user_id, COUNT(*) - 1 AS frequency, MIN(day) AS first_day, MAX(day) AS last_day,
-           SUM(amount) AS total, arg_min(amount, day) AS first_amount
-    FROM days
-    GROUP BY user_id
-)
-SELECT user_id,
-       frequency,
-       date_diff('day', first_day, last_day) * 86400 / $unit_seconds AS recency,
-       date_diff('day', first_day, CAST(CAST($as_of AS TIMESTAMP) AS DATE)) * 86400 / $unit_seconds AS "T",
-       CASE WHEN frequency > 0 THEN (total - first_amount) / frequency ELSE 0 END AS monetary
-FROM per_user
-ORDER BY user_id
-"""
+def _time_unit(period: str | None, unit: str) -> tuple[str, str, float]:
+    """How the query counts: (date_trunc unit of a purchase, date_diff unit, divisor to ``unit``)."""
+    days = {"day": 1.0, "week": 7.0}
+    if period is None and unit in days:
+        return "microsecond", "microsecond", days[unit] * 86400e6
+    if unit == period:
+        return period, period, 1.0
+    if period in days and unit in days:
+        return period, "day", days[unit]
+    raise ValueError(f"unit={unit!r} 与 period={period!r} 不能换算：月、季、年的长度不固定，"
+                     f"请让 unit 等于 period，或用 day/week (unit must equal period unless both are day/week)")
 
 
-def summary_from_orders(orders: pd.DataFrame, as_of=None, unit: str = "W",
-                        merge_same_day: bool = False) -> pd.DataFrame:
-    """Per-customer frequency / recency / T / monetary from ``orders`` (user_id, order_time, amount).
+def summary_from_orders(orders: pd.DataFrame, *, as_of=None, period: str | None = "day", unit: str = "week",
+                        customer: str = "user_id", time: str = "order_time",
+                        amount: str = "amount") -> pd.DataFrame:
+    """Per-customer ``frequency``, ``recency``, ``T`` and ``monetary`` from raw orders.
 
-    Rules (DuckDB query :data:`SUMMARY_SQL`): orders at or after ``as_of`` (exclusive cut-off;
-    default: midnight after the last order) are ignored; ``frequency`` = orders − 1 (the first
-    order is not a repeat); ``recency`` = time from the first to the last order; ``T`` = time from
-    the first order to ``as_of``; both in the unit (D = 1, W = 7, M = 30 days), from timestamps to
-    the second; ``monetary`` = mean amount of the repeat orders (0 when frequency = 0; ties for the
-    first order at the same second are broken arbitrarily). With ``merge_same_day=True``
-    (:data:`SUMMARY_SQL_BY_DAY`, the convention of the ``lifetimes`` package) orders on the same
-    calendar day are one purchase with the amounts summed and times are whole days. One row per
-    user, sorted by user_id.
+    The named query ``clv_summary`` holds the exact rules. In short: orders at or after ``as_of``
+    (exclusive; default: midnight after the last order) are ignored; a purchase is one ``period``
+    of a customer with orders (``"day"`` by default: same-day orders merge into one purchase, amounts
+    summed — the published CDNOW convention and the BG/NBD data model, in which two orders a few
+    hours apart are not two independent repeat purchases); ``frequency`` = purchases − 1;
+    ``recency`` and ``T`` run from the first purchase period to the last purchase period and to the
+    last observed period, in ``unit`` (``"week"`` by default: days / 7; use ``unit=period`` for whole
+    periods). Pass ``period="week"`` to count at most one purchase per week, as the ``lifetimes``
+    package does with ``freq="W"``.
+
+    ``period=None`` counts every order as a purchase with exact times (``unit`` day or week), the
+    continuous-time data of the model's definition; use it only where orders are already one purchase
+    each (the simulated company draws its purchases that way). One row per customer, sorted by id,
+    the id column named ``customer``.
     """
-    if unit not in _UNIT_DAYS:
-        raise ValueError(f"unit must be one of {sorted(_UNIT_DAYS)}")
-    frame = orders[["user_id", "order_time", "amount"]]
+    if period is not None:
+        check_period(period)
+    check_period(unit)
+    trunc, diff_unit, divisor = _time_unit(period, unit)
+    frame = pd.DataFrame({"user_id": orders[customer].to_numpy(), "order_time": orders[time].to_numpy(),
+                          "amount": orders[amount].to_numpy()})
     if as_of is None:
         as_of = pd.Timestamp(frame["order_time"].max()).normalize() + pd.Timedelta(days=1)
-    as_of = pd.Timestamp(as_of)
-    sql = SUMMARY_SQL_BY_DAY if merge_same_day else SUMMARY_SQL
-    sql = (sql.replace("$as_of", f"'{as_of.isoformat(sep=' ')}'")
-           .replace("$unit_seconds", repr(_UNIT_DAYS[unit] * 86400.0)))
-    out = query(sql, orders=frame)
+    params = {"as_of": pd.Timestamp(as_of), "period": trunc, "diff_unit": diff_unit, "divisor": divisor}
+    out = engine.run("clv_summary", params, orders=frame)
     out["frequency"] = out["frequency"].astype("int64")
-    return out.reset_index(drop=True)
+    return out.rename(columns={"user_id": customer}).reset_index(drop=True)

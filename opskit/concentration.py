@@ -1,7 +1,7 @@
 """How concentrated a quantity is across units: top-k share, Lorenz curve, Gini, HHI.
 
 Used for customer value concentration (帕累托/二八), KOL dependence and channel mix.
-Conventions (METHODS.md §18): Gini = Σ_iΣ_j |x_i − x_j| / (2 n² x̄), so its small-sample maximum
+Conventions (docs/methods.md#concentration): Gini = Σ_iΣ_j |x_i − x_j| / (2 n² x̄), so its small-sample maximum
 is (n−1)/n; HHI = Σ (100·s_i)² on shares, in [10,000/n, 10,000]. Zero units count in n.
 """
 

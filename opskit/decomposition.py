@@ -1,4 +1,4 @@
-"""Driver decomposition of a metric's change: how much each factor contributed (METHODS.md §3).
+"""Driver decomposition of a metric's change: how much each factor contributed (``docs/methods.md#decomposition``).
 
 For V = Π_k x_k moving from period 0 to period 1, every method here splits V¹ − V⁰ into one
 contribution per factor that sums to the total exactly (no "interaction" residual):
@@ -106,12 +106,13 @@ def lmdi_multiplicative(before: Values, after: Values) -> pd.Series:
 
 def decompose(before: Values, after: Values, order: Sequence[str] | None = None,
               func: Callable[[Values], float] = _product) -> pd.DataFrame:
-    """One column per method (sequential in ``order``, LMDI-I if ``func`` is the product, Shapley),
-    one row per factor, and a final row ``合计`` equal to V¹ − V⁰ for every method."""
-    cols = {"连环替代法": sequential(before, after, order, func)}
+    """One column per method (``sequential`` in ``order``, ``lmdi`` if ``func`` is the product,
+    ``shapley``), one row per factor, and a final row ``total`` equal to V¹ − V⁰ for every method."""
+    cols = {"sequential": sequential(before, after, order, func)}
     if func is _product:
-        cols["LMDI"] = lmdi(before, after)
-    cols["Shapley"] = shapley(before, after, func)
+        cols["lmdi"] = lmdi(before, after)
+    cols["shapley"] = shapley(before, after, func)
     table = pd.DataFrame(cols)
-    table.loc["合计"] = table.sum()
+    table.index.name = "factor"
+    table.loc["total"] = table.sum()
     return table

@@ -1,6 +1,6 @@
 """User flows between states: transition counts, Markov chains and the Sankey diagram.
 
-States are any per-user labels (RFM segments, AIPL stages, lifecycle stages). See METHODS.md §19.
+States are any per-user labels (RFM segments, AIPL stages, lifecycle stages). See ``docs/methods.md#flows``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Mobile-attribution fraud signals per channel: CTIT, click injection, click flooding, IP
 concentration, retention collapse, a combined verdict and the wasted-spend estimate.
 
-Default thresholds follow the AppsFlyer Protect360 glossary (METHODS.md §7); they are parameters
+Default thresholds follow the AppsFlyer Protect360 glossary (docs/methods.md#fraud); they are parameters
 because every app's honest CTIT differs — tune them on your own organic or trusted channels:
 
 - click injection / install hijacking: "a glut of installs during the first 3–10 seconds" after

@@ -1,4 +1,4 @@
-"""Ordered conversion funnels from an event log."""
+"""Ordered conversion funnels from an event log (``docs/methods.md#funnel``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What of the Hook model (Eyal 2014) can be measured in event data (METHODS.md §10).
+"""What of the Hook model (Eyal 2014) can be measured in event data (``docs/methods.md#hook``).
 
 - **Trigger**: share of sessions started by an external trigger (a push opened shortly before)
   versus self-initiated sessions (a proxy of internal triggers); the two shares sum to 1.
@@ -17,7 +17,7 @@ __all__ = ["stickiness", "trigger_shares", "trigger_conversion", "reward_return_
            "investment_effect"]
 
 
-def stickiness(events: pd.DataFrame, as_of, days: int = 30) -> float:
+def stickiness(events: pd.DataFrame, *, as_of, days: int = 30) -> float:
     """DAU/MAU over the ``days`` before ``as_of``: mean daily actives / users active in the window.
 
     A user active every day contributes 1; the ratio lies in (0, 1] when anyone is active.
@@ -38,7 +38,8 @@ def _session_starts(events, session_event):
 def trigger_shares(events: pd.DataFrame, trigger_event: str = "push_open",
                    session_event: str = "app_open", window_minutes: float = 5.0) -> pd.Series:
     """Share of sessions with an external trigger (``trigger_event`` of the same user in the
-    ``window_minutes`` before the session start) and the self-initiated rest; they sum to 1."""
+    ``window_minutes`` before the session start) and the self-initiated rest; they sum to 1.
+    Indexed ``external``, ``self_initiated``; named ``session_share``."""
     sessions = _session_starts(events, session_event).sort_values("event_time")
     triggers = events.loc[events["event_type"] == trigger_event, ["user_id", "event_time"]] \
         .rename(columns={"event_time": "trigger_time"}).sort_values("trigger_time")
@@ -46,7 +47,7 @@ def trigger_shares(events: pd.DataFrame, trigger_event: str = "push_open",
                            by="user_id", direction="backward",
                            tolerance=pd.Timedelta(minutes=window_minutes))
     external = float(merged["trigger_time"].notna().mean()) if len(merged) else float("nan")
-    return pd.Series({"外部触发": external, "自发（内部触发代理）": 1 - external}, name="会话占比")
+    return pd.Series({"external": external, "self_initiated": 1 - external}, name="session_share")
 
 
 def trigger_conversion(events: pd.DataFrame, trigger_event: str = "push_open",
@@ -64,25 +65,27 @@ def trigger_conversion(events: pd.DataFrame, trigger_event: str = "push_open",
     return float(merged["action_time"].notna().mean())
 
 
-def reward_return_rates(orders: pd.DataFrame, within_days: int = 30, data_end=None) -> pd.DataFrame:
+def reward_return_rates(orders: pd.DataFrame, within_days: int = 30, *, as_of=None) -> pd.DataFrame:
     """Return rate (another order within ``within_days``) after orders with and without a discount.
 
-    Orders whose window runs past ``data_end`` (default: last order) are left out (censored).
+    Orders whose window runs past ``as_of`` (default: last order) are left out (censored). Indexed
+    ``reward`` (``with_discount`` / ``without_discount``), columns ``orders`` and ``return_rate``.
     """
     o = orders[["user_id", "order_time", "discount"]].sort_values(["user_id", "order_time"])
     nxt = o.groupby("user_id")["order_time"].shift(-1)
-    end = pd.Timestamp(data_end) if data_end is not None else o["order_time"].max()
+    end = pd.Timestamp(as_of) if as_of is not None else o["order_time"].max()
     ok = o["order_time"] + pd.Timedelta(days=within_days) <= end
     returned = (nxt - o["order_time"]) <= pd.Timedelta(days=within_days)
-    frame = pd.DataFrame({"奖励": np.where(o["discount"] > 0, "有优惠（可变奖励）", "无优惠"),
-                          "回购": returned})[ok.to_numpy()]
-    out = frame.groupby("奖励")["回购"].agg(订单数="size", 回购率="mean")
-    return out
+    frame = pd.DataFrame({"reward": np.where(o["discount"] > 0, "with_discount", "without_discount"),
+                          "returned": returned})[ok.to_numpy()]
+    return frame.groupby("reward")["returned"].agg(orders="size", return_rate="mean")
 
 
 def investment_effect(invested: pd.Series, retained: pd.Series) -> pd.DataFrame:
-    """Retention of users who invested (stored value) versus those who did not (both by user_id)."""
-    frame = pd.DataFrame({"投入": invested.astype(bool), "留存": retained.astype(bool)}).dropna()
-    out = frame.groupby("投入")["留存"].agg(用户数="size", 留存率="mean")
-    out.index = out.index.map({True: "有投入", False: "无投入"})
+    """Retention of users who invested (stored value) versus those who did not (both by user_id).
+
+    Indexed ``invested`` (``invested`` / ``not_invested``), columns ``users`` and ``retention_rate``."""
+    frame = pd.DataFrame({"invested": invested.astype(bool), "retained": retained.astype(bool)}).dropna()
+    out = frame.groupby("invested")["retained"].agg(users="size", retention_rate="mean")
+    out.index = out.index.map({True: "invested", False: "not_invested"}).rename("invested")
     return out

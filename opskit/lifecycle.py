@@ -2,6 +2,7 @@
 
 The lifecycle view is the backbone of the course's global framework: each stage is worked by a
 different part of operations (acquisition and activation, retention, win-back).
+Rules and tests: ``docs/methods.md#lifecycle``.
 """
 
 from __future__ import annotations
@@ -9,31 +10,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.data.engine import query
+from opskit.data import engine
 
 STAGES = ("注册未购", "新客", "活跃老客", "沉睡", "流失")
 
-USER_ORDER_SUMMARY_SQL = """
-SELECT user_id, min(order_time) AS first_order, max(order_time) AS last_order,
-       count(*) AS orders, sum(amount) AS gmv
-FROM orders
-WHERE order_time < $as_of
-GROUP BY user_id
-"""
-
-
-def user_order_summary(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Per user with an order before ``as_of``: first and last order time, orders, GMV."""
-    con_orders = orders[["user_id", "order_time", "amount"]]
-    sql = USER_ORDER_SUMMARY_SQL.replace("$as_of", f"TIMESTAMP '{pd.Timestamp(as_of):%Y-%m-%d %H:%M:%S}'")
-    summary = query(sql, orders=con_orders).set_index("user_id").sort_index()
+def user_order_summary(orders: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Per user with an order before ``as_of``: first and last order time, orders, GMV (named query
+    ``user_order_summary``), indexed by user_id (sorted)."""
+    summary = engine.run("user_order_summary", {"as_of": pd.Timestamp(as_of)},
+                         orders=orders[["user_id", "order_time", "amount"]])
+    summary = summary.set_index("user_id").sort_index()
     for col in ("first_order", "last_order"):
         summary[col] = pd.to_datetime(summary[col]).dt.tz_localize(None)
     summary["orders"] = summary["orders"].astype("int64")
     return summary
 
 
-def lifecycle_stages(users: pd.DataFrame, orders: pd.DataFrame, as_of,
+def lifecycle_stages(users: pd.DataFrame, orders: pd.DataFrame, *, as_of,
                      active_days: int = 30, dormant_days: int = 90) -> pd.DataFrame:
     """Stage of every user registered before ``as_of``, counting only orders before ``as_of``.
 
@@ -52,7 +45,7 @@ def lifecycle_stages(users: pd.DataFrame, orders: pd.DataFrame, as_of,
         raise ValueError("need 0 < active_days < dormant_days")
     as_of = pd.Timestamp(as_of)
     registered = users.loc[users["register_time"] < as_of, ["user_id"]].drop_duplicates()
-    summary = user_order_summary(orders, as_of)
+    summary = user_order_summary(orders, as_of=as_of)
     table = registered.join(summary, on="user_id").set_index("user_id").sort_index()
     table["orders"] = table["orders"].fillna(0).astype("int64")
     table["gmv"] = table["gmv"].fillna(0.0)

@@ -1,4 +1,4 @@
-"""Member tiers, growth value and the economics of member benefits (METHODS.md §15)."""
+"""Member tiers, growth value and the economics of member benefits (``docs/methods.md#loyalty``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ __all__ = ["growth_value", "tier_thresholds", "assign_tiers", "tier_economics",
            "xp_to_reach", "level_from_xp"]
 
 
-def growth_value(orders: pd.DataFrame, as_of, window_days: int = 365, per_yuan: float = 1.0,
+def growth_value(orders: pd.DataFrame, *, as_of, window_days: int = 365, per_yuan: float = 1.0,
                  tasks: pd.DataFrame | None = None) -> pd.Series:
     """成长值 per user: ``per_yuan`` per yuan paid in the ``window_days`` before ``as_of`` (trailing,
     so tiers do not inflate with all-time spend), plus task rewards (``tasks``: user_id, time,
@@ -44,21 +44,22 @@ def assign_tiers(values: pd.Series, thresholds, names) -> pd.Series:
 
 def tier_economics(spend: pd.Series, tiers: pd.Series, benefit_cost_rate: dict,
                    margin: float, retention_uplift: dict) -> pd.DataFrame:
-    """Per tier: members, spend, benefits cost (spend × cost rate) and the margin kept by the
-    retention the benefits are assumed to add (spend × margin × uplift), with their ratio.
+    """Per tier: ``members``, ``member_spend``, ``benefit_cost`` (spend × cost rate) and ``retained_margin``,
+    the margin kept by the retention the benefits are assumed to add (spend × margin × uplift), with
+    their ``return_ratio``. Indexed by ``tier``.
 
     ``retention_uplift`` is an assumption (e.g. from a holdout test) of the extra share of the
     tier's spend that stays because of the benefits; ratio > 1 means the benefits pay for
     themselves.
     """
     frame = pd.DataFrame({"tier": tiers, "spend": spend})
-    out = frame.groupby("tier", observed=False)["spend"].agg(会员数="size", 年消费="sum")
+    out = frame.groupby("tier", observed=False)["spend"].agg(members="size", member_spend="sum")
     rate = out.index.map(lambda t: benefit_cost_rate.get(t, 0.0)).astype(float)
     uplift = out.index.map(lambda t: retention_uplift.get(t, 0.0)).astype(float)
-    out["权益成本"] = out["年消费"] * rate
-    out["留存带来的毛利"] = out["年消费"] * margin * uplift
-    out["回报倍数"] = out["留存带来的毛利"] / out["权益成本"].replace(0, np.nan)
-    out.index.name = "等级"
+    out["benefit_cost"] = out["member_spend"] * rate
+    out["retained_margin"] = out["member_spend"] * margin * uplift
+    out["return_ratio"] = out["retained_margin"] / out["benefit_cost"].replace(0, np.nan)
+    out.index.name = "tier"
     return out
 
 

@@ -3,7 +3,8 @@
 A :class:`Metric` is a node; its children combine with ``op`` (``*`` product, ``+`` sum,
 ``/`` first child divided by the second). :func:`evaluate` computes every node from leaf
 values (numbers or aligned Series, e.g. one value per month); :func:`tree_inputs` computes
-the leaves of :data:`DEMO_TREE` from orders and events with DuckDB.
+the leaves of :data:`DEMO_TREE` from orders and events with the kit's metric definitions.
+Source and oracle: ``docs/methods.md#metric-tree``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Literal, Mapping
 
 import pandas as pd
 
-from opskit.data.engine import query
+from opskit.data import engine
+from opskit.metrics import kpis
+from opskit.periods import check_period
 
 
 @dataclass(frozen=True)
@@ -113,59 +116,23 @@ DEMO_TREE = Metric("gmv", "成交额", "*", (
 ), unit="元")
 """The demo company's GMV tree: 成交额 = (新访客 + 老访客) × 下单转化率 × 人均订单数 × (优惠前客单价 × 实付比例)."""
 
-TREE_INPUTS_SQL = """
-WITH visits AS (
-    SELECT user_id, event_time AS t FROM events WHERE event_type = 'app_open'
-    UNION ALL
-    SELECT user_id, order_time AS t FROM orders
-),
-first_visit AS (SELECT user_id, min(t) AS first_t FROM visits GROUP BY user_id),
-v AS (
-    SELECT date_trunc('{unit}', t) AS period, user_id FROM visits GROUP BY ALL
-),
-vis AS (
-    SELECT v.period,
-           count(*) AS visitors,
-           count(*) FILTER (WHERE date_trunc('{unit}', f.first_t) = v.period) AS new_visitors
-    FROM v JOIN first_visit f USING (user_id)
-    GROUP BY v.period
-),
-ord AS (
-    SELECT date_trunc('{unit}', order_time) AS period,
-           count(DISTINCT user_id) AS buyers, count(*) AS orders,
-           sum(amount) AS gmv, sum(amount + discount) AS gross_gmv
-    FROM orders GROUP BY ALL
-)
-SELECT vis.period, vis.visitors, vis.new_visitors, coalesce(ord.buyers, 0) AS buyers,
-       coalesce(ord.orders, 0) AS orders, coalesce(ord.gmv, 0) AS gmv, coalesce(ord.gross_gmv, 0) AS gross_gmv
-FROM vis LEFT JOIN ord USING (period)
-ORDER BY vis.period
-"""
+def tree_inputs(orders: pd.DataFrame, events: pd.DataFrame, *, period: str = "month") -> pd.DataFrame:
+    """Leaf values of :data:`DEMO_TREE` per calendar ``period`` (index ``period``).
 
-_UNITS = {"MS": "month", "W-MON": "week", "D": "day", "QS": "quarter"}
-
-
-def tree_inputs(orders: pd.DataFrame, events: pd.DataFrame, freq: str = "MS") -> pd.DataFrame:
-    """Leaf values of :data:`DEMO_TREE` per period (``freq``: ``MS`` month, ``W-MON`` week, ``D``, ``QS``).
-
-    Rules: a *visitor* is a user who opened the app (``app_open`` event) or ordered on any platform
-    in the period (mini-program and store buyers have no app events); a *new visitor* is one whose
-    first-ever visit falls in the period; *buyers* are distinct users with an order; GMV is the paid
-    ``amount``; gross GMV adds ``discount`` (0 if the column is absent). Columns: the counts
-    (visitors, new_visitors, returning_visitors, buyers, orders, gmv, gross_gmv) and the leaves
-    conversion = buyers/visitors, orders_per_buyer, gross_aov = gross_gmv/orders, paid_share = gmv/gross_gmv.
+    Buyers, orders, GMV and gross GMV are the definitions of :func:`opskit.metrics.kpis`; visitors come
+    from the named query ``visitors``: a *visitor* is a user who opened the app (``app_open`` event)
+    or ordered on any platform in the period (mini-program and store buyers have no app events); a
+    *new visitor* is one whose first-ever visit falls in the period. Columns: the counts (visitors,
+    new_visitors, returning_visitors, buyers, orders, gmv, gross_gmv) and the leaves conversion =
+    buyers/visitors, orders_per_buyer, gross_aov = gross_gmv/orders, paid_share = gmv/gross_gmv.
     Evaluating the tree on these leaves gives ``gmv`` exactly.
     """
-    unit = _UNITS.get(freq)
-    if unit is None:
-        raise ValueError(f"freq must be one of {list(_UNITS)}")
-    o = orders[["user_id", "order_time", "amount"]].copy()
-    o["discount"] = orders["discount"].fillna(0) if "discount" in orders else 0.0
-    e = events.loc[events["event_type"] == "app_open", ["user_id", "event_time", "event_type"]]
-    t = query(TREE_INPUTS_SQL.format(unit=unit), orders=o, events=e)
-    t["period"] = pd.to_datetime(t["period"]).dt.tz_localize(None)
-    t = t.set_index("period")
-    t.index.name = "month" if freq == "MS" else "period"
+    check_period(period)
+    opens = events.loc[events["event_type"] == "app_open", ["user_id", "event_time", "event_type"]]
+    vis = engine.run("visitors", {"period": period}, events=opens, orders=orders[["user_id", "order_time"]])
+    vis = vis.set_index(pd.to_datetime(vis["period"]).rename("period"))[["visitors", "new_visitors"]]
+    k = kpis(orders, period=period)[["buyers", "orders", "gmv", "gross_gmv"]]
+    t = vis.join(k, how="left").fillna({"buyers": 0, "orders": 0, "gmv": 0.0, "gross_gmv": 0.0})
     for c in ("visitors", "new_visitors", "buyers", "orders"):
         t[c] = t[c].astype("int64")
     t["returning_visitors"] = t["visitors"] - t["new_visitors"]

@@ -1,38 +1,231 @@
-"""Operating metrics: the monthly KPI table every chapter starts from.
+"""Business metrics: the one definition of GMV, orders, buyers, new and returning buyers, AOV ...
 
-Aggregations are named queries of :mod:`opskit.data.engine` (``monthly_kpis``, ``monthly_signups``);
-their exact rules are in each query's header.
+Every chapter, the metric tree and the workshop read these definitions from here:
+
+- :func:`kpis` computes the order metrics per calendar period (and, optionally, per segment such as
+  the ordering platform) with the named query ``kpis``; registrations come from ``signups``.
+- :data:`METRICS` is the catalog: each :class:`MetricDef` has an id, a Chinese label, its definition
+  (口径), unit and the tables it needs, and computes one value per period. Metrics whose tables are
+  missing are reported by :func:`unavailable` instead of failing, so a workshop on partial company
+  data still lists what it can compute.
+
+Periods are the kit's vocabulary (``"day"``, ``"week"`` from Monday, ``"month"``, ``"quarter"``,
+``"year"``), labelled by their first day; results are indexed by ``period``. Definitions and
+tests: ``docs/methods.md#business-metrics``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import pandas as pd
 
 from opskit.data import engine
+from opskit.periods import check_period, period_end, period_start
+
+__all__ = ["kpis", "MetricDef", "METRICS", "get", "available", "unavailable", "compute_many",
+           "catalog_table"]
 
 
-def monthly_kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per calendar month of ``order_time``.
+def _datetime_index(values) -> pd.Series:
+    return pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
+
+
+def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str = "month",
+         segment: str | None = None) -> pd.DataFrame:
+    """Order metrics per calendar ``period`` of ``order_time`` (and per value of the ``segment`` column).
 
     Columns: ``orders``; ``buyers`` (distinct users with an order); ``gmv`` (sum of ``amount``);
-    ``aov`` = gmv / orders; ``orders_per_buyer``; ``new_buyers`` (users whose first-ever order in
-    the table falls in the month; ties at the first timestamp count once); ``first_order_gmv``
-    (amount of those first orders); ``repeat_gmv_share`` = 1 − first_order_gmv / gmv; and, if
-    ``users`` is given, ``new_users`` (registrations in the month, 0 where none).
-    Months are indexed by their first day.
+    ``aov`` = gmv / orders (per order, not per buyer); ``orders_per_buyer``; ``gmv_per_buyer``;
+    ``new_buyers`` (users whose first-ever order in the table falls in the period; ties at the first
+    timestamp count once); ``returning_buyers`` = buyers − new_buyers; ``repeat_buyers`` (at least
+    two orders in the period) and ``repeat_rate`` = repeat_buyers / buyers; ``first_order_gmv`` and
+    ``repeat_gmv_share`` = 1 − first_order_gmv / gmv; ``gross_gmv`` (amount + discount; equal to gmv
+    without a ``discount`` column) and ``paid_share`` = gmv / gross_gmv; with ``users``,
+    ``new_users`` (registrations in the period, 0 where none; not split by segment). Exact rules:
+    the header of the named query ``kpis``. Indexed by ``period`` (and ``segment``).
     """
-    table = engine.run("monthly_kpis", orders=orders[["user_id", "order_time", "amount"]])
-    table["month"] = pd.to_datetime(table["month"]).dt.tz_localize(None)
-    table = table.set_index("month")
-    for col in ("orders", "buyers", "new_buyers"):
+    check_period(period)
+    frame = pd.DataFrame({
+        "user_id": orders["user_id"].to_numpy(), "order_time": orders["order_time"].to_numpy(),
+        "amount": orders["amount"].to_numpy(),
+        "discount": orders["discount"].fillna(0).to_numpy() if "discount" in orders else 0.0,
+        "segment": orders[segment].astype("string").fillna("").to_numpy() if segment else "",
+    })
+    table = engine.run("kpis", {"period": period}, orders=frame)
+    table["period"] = _datetime_index(table["period"])
+    keys = ["period", "segment"] if segment else ["period"]
+    table = table.set_index(keys) if segment else table.drop(columns="segment").set_index("period")
+    if segment:
+        table.index = table.index.set_names(["period", segment])
+    for col in ("orders", "buyers", "new_buyers", "repeat_buyers"):
         table[col] = table[col].astype("int64")
     table["aov"] = table["gmv"] / table["orders"]
     table["orders_per_buyer"] = table["orders"] / table["buyers"]
+    table["gmv_per_buyer"] = table["gmv"] / table["buyers"]
+    table["returning_buyers"] = table["buyers"] - table["new_buyers"]
+    table["repeat_rate"] = table["repeat_buyers"] / table["buyers"]
     table["repeat_gmv_share"] = 1 - table["first_order_gmv"] / table["gmv"]
-    if users is not None:
-        signups = engine.run("monthly_signups", users=users[["register_time"]])
-        signups["month"] = pd.to_datetime(signups["month"]).dt.tz_localize(None)
-        new_users = signups.set_index("month")["new_users"].astype("int64")
-        table = table.join(new_users, how="outer").fillna({"new_users": 0}).fillna(0)
-        table["new_users"] = table["new_users"].astype("int64")
+    table["paid_share"] = table["gmv"] / table["gross_gmv"]
+    if users is not None and not segment:
+        signups = engine.run("signups", {"period": period}, users=users[["register_time"]])
+        new_users = signups.set_index(_datetime_index(signups["period"]))["new_users"].astype("int64")
+        table = table.join(new_users.rename_axis("period"), how="outer")
+        table = table.fillna({c: 0 for c in table.columns})
+        for col in ("orders", "buyers", "new_buyers", "repeat_buyers", "returning_buyers", "new_users"):
+            table[col] = table[col].astype("int64")
     return table
+
+
+# --------------------------------------------------------------------------- metrics beyond orders
+# (pandas aggregations kept as they were; they move to named queries with the engine work)
+
+
+def _new_users(data, period):
+    u = data["users"]
+    return u.groupby(period_start(u["register_time"], period)).size().astype("int64")
+
+
+def _active_users(data, period):
+    e = data["events"]
+    opens = e.loc[e["event_type"] == "app_open"]
+    return opens.groupby(period_start(opens["event_time"], period))["user_id"].nunique().astype("int64")
+
+
+def _visit_to_order(data, period):
+    e, o = data["events"], data["orders"]
+    opens = e.loc[e["event_type"] == "app_open", ["user_id", "event_time"]]
+    visitors = pd.DataFrame({"period": period_start(opens["event_time"], period),
+                             "user_id": opens["user_id"].to_numpy()}).drop_duplicates()
+    buyers = pd.DataFrame({"period": period_start(o["order_time"], period),
+                           "user_id": o["user_id"].to_numpy()}).drop_duplicates()
+    buyers["bought"] = True
+    merged = visitors.merge(buyers, on=["period", "user_id"], how="left")
+    return merged["bought"].notna().groupby(merged["period"]).mean()
+
+
+def _retention_30d(data, period):
+    u, e = data["users"], data["events"]
+    as_of = e["event_time"].max()
+    cohort = u.loc[period_end(u["register_time"], period) + pd.Timedelta(days=30) <= as_of,
+                   ["user_id", "register_time"]]
+    joined = e[["user_id", "event_time"]].merge(cohort, on="user_id")
+    age = joined["event_time"] - joined["register_time"]
+    back = joined.loc[(age >= pd.Timedelta(days=1)) & (age < pd.Timedelta(days=30)), "user_id"].unique()
+    retained = cohort["user_id"].isin(back)
+    return retained.groupby(period_start(cohort["register_time"], period)).mean()
+
+
+def _paid_cac(data, period):
+    ch, sp, u = data["channels"], data["channel_spend"], data["users"]
+    paid = ch.loc[ch["is_paid"].astype(bool), "channel_id"]
+    spend = sp.loc[sp["channel_id"].isin(paid)]
+    spend = spend.groupby(period_start(spend["date"], period))["spend"].sum()
+    new = u.loc[u["channel_id"].isin(paid)]
+    new = new.groupby(period_start(new["register_time"], period)).size()
+    cac = spend / new.reindex(spend.index)
+    return cac.dropna()
+
+
+# --------------------------------------------------------------------------- the catalog
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """One metric: a column of :func:`kpis` (``column``) or a function of the dataset (``fn``)."""
+
+    id: str
+    label: str
+    definition: str
+    unit: str
+    tables: tuple[str, ...]
+    column: str | None = None
+    fn: Callable[..., pd.Series] | None = None
+    higher_is_better: bool = True
+
+    def available(self, data) -> bool:
+        return data.has(*self.tables)
+
+    def compute(self, data, period: str = "month", *, _kpis: pd.DataFrame | None = None) -> pd.Series:
+        """The metric per period (index: first day of the period, named ``period``)."""
+        missing = data.missing(*self.tables)
+        if missing:
+            raise KeyError(f"{self.id} 需要表 {', '.join(missing)}")
+        if self.column is not None:
+            table = _kpis if _kpis is not None else kpis(data["orders"], period=period)
+            series = table[self.column]
+        else:
+            series = self.fn(data, check_period(period))
+        series = series.sort_index().rename(self.id)
+        series.index.name = "period"
+        return series
+
+
+def _orders_metric(id, label, definition, unit, column=None, **kw):
+    return MetricDef(id, label, definition, unit, ("orders",), column=column or id, **kw)
+
+
+METRICS: dict[str, MetricDef] = {m.id: m for m in [
+    _orders_metric("gmv", "成交额（GMV）", "当期已支付订单实付金额（amount）之和", "元"),
+    _orders_metric("orders", "订单数", "当期已支付订单笔数", "单"),
+    _orders_metric("buyers", "下单用户数", "当期至少下过 1 单的去重用户数", "人"),
+    _orders_metric("aov", "客单价", "成交额 ÷ 订单数（分母是订单，不是用户）", "元/单"),
+    _orders_metric("orders_per_buyer", "人均订单数", "订单数 ÷ 下单用户数", "单/人"),
+    _orders_metric("gmv_per_buyer", "人均消费", "成交额 ÷ 下单用户数", "元/人"),
+    _orders_metric("new_buyers", "新客数（首单用户）", "有史以来第一笔订单落在当期的用户数", "人"),
+    _orders_metric("returning_buyers", "老客数（复购用户）", "当期下单用户中此前已下过单的用户数 = 下单用户数 − 新客数", "人"),
+    _orders_metric("repeat_rate", "当期复购率", "当期下单 ≥ 2 次的用户 ÷ 当期下单用户", "比例"),
+    MetricDef("new_users", "新注册用户数", "注册时间落在当期的用户数", "人", ("users",), fn=_new_users),
+    MetricDef("active_users", "活跃用户数（打开 App）", "当期有 app_open 事件的去重用户数", "人", ("events",),
+              fn=_active_users),
+    MetricDef("visit_to_order", "访客→下单转化率",
+              "当期打开过 App 的用户中，当期也下过单的比例（小程序、门店订单的用户不在分母中）", "比例",
+              ("events", "orders"), fn=_visit_to_order),
+    MetricDef("retention_30d", "30 日留存率", "按注册期分组：注册后第 1–30 天（[1, 30) 天）内有任意行为事件的用户占比；"
+              "只统计整期注册用户都已满 30 天（以事件表最后时刻为准）的注册期", "比例", ("users", "events"),
+              fn=_retention_30d),
+    MetricDef("paid_cac", "付费渠道获客成本（CAC）", "付费渠道当期投放花费 ÷ 付费渠道当期新注册用户数", "元/人",
+              ("channels", "channel_spend", "users"), fn=_paid_cac, higher_is_better=False),
+]}
+
+
+def get(metric_id: str) -> MetricDef:
+    try:
+        return METRICS[metric_id]
+    except KeyError:
+        raise KeyError(f"未知指标 {metric_id!r}；可选：{', '.join(METRICS)}") from None
+
+
+def available(data) -> list[str]:
+    """Ids of the metrics whose tables are all present."""
+    return [m.id for m in METRICS.values() if m.available(data)]
+
+
+def unavailable(data) -> dict[str, list[str]]:
+    """Metric id → the tables it lacks, for every metric that cannot be computed on ``data``."""
+    return {m.id: data.missing(*m.tables) for m in METRICS.values() if not m.available(data)}
+
+
+def compute_many(data, ids, period: str = "month") -> pd.DataFrame:
+    """Available metrics of ``ids`` side by side (one column each); unavailable ones are left out.
+    The order metrics share one :func:`kpis` query."""
+    wanted = [get(i) for i in dict.fromkeys(ids) if get(i).available(data)]
+    if not wanted:
+        return pd.DataFrame(index=pd.DatetimeIndex([], name="period"))
+    table = kpis(data["orders"], period=period) if any(m.column for m in wanted) else None
+    return pd.concat([m.compute(data, period, _kpis=table) for m in wanted], axis=1).sort_index()
+
+
+def catalog_table(data=None) -> pd.DataFrame:
+    """The catalog as a table: ``id``, ``label``, ``definition``, ``unit``, ``tables`` (and
+    ``available`` when ``data`` is given: 是, or 否 with the missing tables)."""
+    rows = []
+    for m in METRICS.values():
+        row = {"id": m.id, "label": m.label, "definition": m.definition, "unit": m.unit,
+               "tables": "、".join(m.tables)}
+        if data is not None:
+            missing = data.missing(*m.tables)
+            row["available"] = "是" if not missing else f"否（缺少 {'、'.join(missing)}）"
+        rows.append(row)
+    return pd.DataFrame(rows)

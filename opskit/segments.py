@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
-from opskit.data.engine import query
+from opskit.data import engine
 
-#: The 8 RFM segments (Chinese convention), in a fixed order: R, F, M high/low as in METHODS.md §1.
+#: The 8 RFM segments (Chinese convention), in a fixed order: R, F, M high/low (``docs/methods.md#rfm``).
 RFM_SEGMENTS: tuple[str, ...] = (
     "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
     "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户",
@@ -41,19 +42,8 @@ RFM_STRATEGIES: dict[str, str] = {
     "一般挽留客户": "不常买、花得少、最近没买：低成本批量触达，无响应则降低投入优先级。",
 }
 
-RFM_SQL = """
-SELECT user_id,
-       CAST(floor((epoch(TIMESTAMP '$as_of') - epoch(max(order_time))) / 86400) AS BIGINT) AS recency_days,
-       count(*) AS frequency,
-       sum(amount) AS monetary
-FROM orders
-WHERE order_time < TIMESTAMP '$as_of' $window
-GROUP BY user_id
-"""
-
-
-def rfm_table(orders: pd.DataFrame, as_of, window_days: int | None = None) -> pd.DataFrame:
-    """Recency, frequency and monetary value per user from the order table.
+def rfm_table(orders: pd.DataFrame, *, as_of, window_days: int | None = None) -> pd.DataFrame:
+    """Recency, frequency and monetary value per user from the order table (named query ``rfm``).
 
     Rules: only orders with ``order_time < as_of`` count, and with ``window_days`` only those with
     ``order_time >= as_of - window_days``. ``recency_days`` is the whole number of days (floor)
@@ -63,12 +53,9 @@ def rfm_table(orders: pd.DataFrame, as_of, window_days: int | None = None) -> pd
     Returns a frame indexed by ``user_id`` (sorted) with ``recency_days, frequency, monetary``.
     """
     as_of = pd.Timestamp(as_of)
-    window = ""
-    if window_days is not None:
-        start = as_of - pd.Timedelta(days=int(window_days))
-        window = f"AND order_time >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}'"
-    sql = RFM_SQL.replace("$as_of", f"{as_of:%Y-%m-%d %H:%M:%S}").replace("$window", window)
-    table = query(sql, orders=orders[["user_id", "order_time", "amount"]])
+    start = None if window_days is None else as_of - pd.Timedelta(days=int(window_days))
+    table = engine.run("rfm", {"as_of": as_of, "window_start": start},
+                       orders=orders[["user_id", "order_time", "amount"]])
     table = table.set_index("user_id").sort_index()
     table["recency_days"] = table["recency_days"].astype("int64")
     table["frequency"] = table["frequency"].astype("int64")
@@ -218,18 +205,19 @@ def choose_k(features: pd.DataFrame, ks=range(2, 9), seed: int = 0, log: bool = 
     return pd.DataFrame(rows)
 
 
-class BehaviourClusters:
-    """k-means on behaviour features (log1p + standardised), with cluster profiles and names.
+class BehaviourClusters(BaseEstimator):
+    """k-means on behaviour features (log1p + standardised), with cluster profiles.
 
     >>> model = BehaviourClusters(k=4, seed=0).fit(features)
     >>> model.labels_        # Series of cluster ids indexed like ``features``, 0 = largest cluster
     >>> model.profile_       # mean feature values and size per cluster
-    >>> model.names_         # descriptive Chinese name per cluster id
+    >>> name_clusters(model.zprofile_, {"frequency": "购买次数"})   # descriptive names, for display
     """
 
-    def __init__(self, k: int = 4, seed: int = 0, log: bool = True, labels: dict[str, str] | None = None):
-        self.k, self.seed, self.log = k, seed, log
-        self.labels = labels or {}
+    def __init__(self, k: int = 4, seed: int = 0, log: bool = True):
+        self.k = k
+        self.seed = seed
+        self.log = log
 
     def fit(self, features: pd.DataFrame) -> "BehaviourClusters":
         from sklearn.cluster import KMeans
@@ -247,7 +235,6 @@ class BehaviourClusters:
         profile.insert(0, "users", self.labels_.value_counts().sort_index())
         profile.insert(1, "user_share", profile["users"] / profile["users"].sum())
         self.profile_ = profile
-        self.names_ = name_clusters(self.zprofile_, self.labels)
         self.inertia_ = float(model.inertia_)
         return self
 

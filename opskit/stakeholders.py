@@ -2,6 +2,7 @@
 
 Both are data (dataclasses that export to a dict/JSON and Markdown), so a workshop's result can be
 kept, compared and shared; the stakeholder map is also plotted.
+Sources: ``docs/methods.md#stakeholders``.
 """
 
 from __future__ import annotations

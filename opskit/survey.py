@@ -1,6 +1,6 @@
 """KANO survey analysis: the evaluation table, per-feature categories, Better/Worse coefficients.
 
-See METHODS.md §11. Answers are coded 1 喜欢 (Like), 2 理所当然 (Must-be), 3 无所谓 (Neutral),
+See docs/methods.md#kano. Answers are coded 1 喜欢 (Like), 2 理所当然 (Must-be), 3 无所谓 (Neutral),
 4 能忍受 (Live-with), 5 不喜欢 (Dislike).
 """
 

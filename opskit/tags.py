@@ -2,7 +2,7 @@
 
 A tag rule is a boolean expression over the columns of a per-user profile table, written in
 pandas' ``DataFrame.eval`` syntax (``"frequency >= 5 and monetary > 500"``). Rules are plain data
-(a list of dicts, a YAML file or a table), so operators can review and change them without code.
+(a list of dicts, a YAML file or a table), so operators can review and change them without code. See ``docs/methods.md#tags``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ They assume a randomised experiment (the coupon was given at random), never obse
 
 Evaluation (Radcliffe 2007; scikit-uplift conventions): users are sorted by τ̂ descending, and the
 curves are evaluated only at distinct score values (ties grouped), so a constant score gives
-exactly the random line from (0, 0) to (N, Q(N)).
+exactly the random line from (0, 0) to (N, Q(N)). Oracles: ``docs/methods.md#uplift``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+from sklearn.utils.validation import check_is_fitted
 
 FEATURES = ("city_tier", "age_group", "channel_id", "device_os", "gender")
 
@@ -55,6 +56,7 @@ class TLearner(BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_t_")
         return _response(self.model_t_, X) - _response(self.model_c_, X)
 
 
@@ -86,6 +88,7 @@ class TransformedOutcome(BaseEstimator):
         return self
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
         return self.model_.predict(X)
 
 

@@ -1,6 +1,6 @@
 """Viral growth: K-factor and cycle time from a referrals log, the Skok/Reiss model, a slider view.
 
-Model (METHODS §8; Skok 2009, credited to Stan Reiss; Lawler 2011): U₀ seed users; every new
+Model (``docs/methods.md#viral-growth``; Skok 2009, credited to Stan Reiss; Lawler 2011): U₀ seed users; every new
 user invites once, in a single batch, one cycle after joining, and brings K = i × c new users.
 After n = t/ct cycles the cumulative number of users is
 
@@ -30,7 +30,10 @@ def k_factor(referrals: pd.DataFrame, users: pd.DataFrame) -> dict:
     c = accepted.sum() / invites if invites else 0.0
     reg = users.set_index("user_id")["register_time"]
     acc = referrals.loc[accepted]
-    lag = (acc["invitee_user_id"].astype("int64").map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
+    # ids are opaque: an invitee column with missing values may have been read as float, so align it
+    # with the users' id type before the lookup (never arithmetic on ids)
+    invitee = acc["invitee_user_id"].astype(reg.index.dtype)
+    lag = (invitee.map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
     return {"users": len(users), "invites": invites, "accepted": int(accepted.sum()),
             "i": float(i), "c": float(c), "k": float(i * c),
             "cycle_time_days": float(lag.mean()) if len(lag) else float("nan")}

@@ -1,4 +1,4 @@
-"""Channel unit economics: METHODS.md §7 arithmetic oracles, hand-made cohorts, demo truths."""
+"""Channel unit economics: docs/methods.md#channel-economics arithmetic oracles, hand-made cohorts, demo truths."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Churn early-warning model: METHODS.md §17 oracles, leakage canary and the demo churn signal."""
+"""Churn early-warning model: docs/methods.md#churn-model oracles, leakage canary and the demo churn signal."""
 
 import numpy as np
 import pandas as pd
@@ -57,8 +57,8 @@ def snaps(demo):
 def test_features_use_only_data_before_t0(demo):
     orders, events = demo
     t0 = pd.Timestamp(TEST_T0[0])
-    full = snapshot_features(orders, t0, events)
-    cut = snapshot_features(orders[orders["order_time"] < t0], t0, events[events["event_time"] < t0])
+    full = snapshot_features(orders, events, as_of=t0)
+    cut = snapshot_features(orders[orders["order_time"] < t0], events[events["event_time"] < t0], as_of=t0)
     pd.testing.assert_frame_equal(full, cut)
     assert full.attrs["source_max_time"] < t0
     assert (full["recency_days"] <= 90).all()  # population: alive at t0
@@ -67,8 +67,8 @@ def test_features_use_only_data_before_t0(demo):
 def test_labels_refuse_censored_windows(demo):
     orders, _ = demo
     with pytest.raises(ValueError, match="删失"):
-        churn_labels(orders, [1], "2025-12-01", 60)
-    y = churn_labels(orders, orders["user_id"].unique()[:50], "2025-06-01", 30)
+        churn_labels(orders, [1], snapshot="2025-12-01", horizon_days=60)
+    y = churn_labels(orders, orders["user_id"].unique()[:50], snapshot="2025-06-01", horizon_days=30)
     assert set(y.unique()) <= {0, 1}
 
 
@@ -88,7 +88,7 @@ def test_leakage_canary(demo, snaps):
 
 def test_model_beats_recency_baseline_out_of_time(snaps):
     train, test = snaps
-    assert train["t0"].max() < test["t0"].min()
+    assert train["as_of"].max() < test["as_of"].min()
     model = ChurnModel().fit(train)
     p = model.predict_proba(test)
     model_auc, base_auc = auc(test["churn"], p), auc(test["churn"], test["recency_days"])
@@ -96,5 +96,6 @@ def test_model_beats_recency_baseline_out_of_time(snaps):
     assert top_decile_lift(test["churn"], p) > top_decile_lift(test["churn"], test["recency_days"])
     actions = model.action_list(test, 0.1)
     assert len(actions) == round(len(test) * 0.1)
-    assert actions["流失概率"].is_monotonic_decreasing
-    assert actions["user_id"].isin(test["user_id"]).all() and actions["主要原因"].str.len().gt(0).all()
+    assert actions["churn_probability"].is_monotonic_decreasing
+    assert actions["user_id"].isin(test["user_id"]).all() and actions["main_reason"].str.len().gt(0).all()
+    assert list(model.coefficients().index) == model.features_

@@ -1,10 +1,13 @@
-"""BG/NBD, Gamma-Gamma and CLV against the CDNOW oracles (METHODS.md §6) and the demo truths."""
+"""BG/NBD, Gamma-Gamma and CLV against the CDNOW oracles (docs/methods.md#bg-nbd) and the demo truths."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import approx_fprime
+from sklearn.exceptions import NotFittedError
 
 from opskit.clv import (
     BetaGeo,
@@ -13,6 +16,7 @@ from opskit.clv import (
     discounted_clv,
     summary_from_orders,
 )
+from opskit.errors import OpskitError
 from opskit.sim import TRUTHS, load_demo
 
 DATA = Path(__file__).parent / "data"
@@ -25,7 +29,7 @@ def cdnow():
 
 @pytest.fixture(scope="module")
 def bgf(cdnow):
-    return BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    return BetaGeo().fit(cdnow)
 
 
 def test_bgnbd_reproduces_cdnow_estimates(bgf):
@@ -47,13 +51,36 @@ def test_bgnbd_invariants(bgf):
     assert np.all(bgf.probability_alive([0, 0], [0, 0], [5, 50]) == 1.0)
     ys = bgf.conditional_expected_purchases(np.array([1, 5, 10, 39, 100]), 3, 20, 38)
     assert np.all(np.diff(ys) > 0)
-    with pytest.raises(ValueError):
-        BetaGeo().fit([1], [5], [3])  # recency > T
+    with pytest.raises(ValueError, match="recency"):
+        BetaGeo().fit(pd.DataFrame({"frequency": [1], "recency": [5], "T": [3]}))
+    with pytest.raises(NotFittedError):
+        BetaGeo().probability_alive(1, 2, 3)
+
+
+def test_bgnbd_summary_has_hessian_standard_errors(bgf):
+    table = bgf.summary()
+    assert list(table.index) == ["r", "alpha", "a", "b"]
+    # standard errors of the CDNOW fit (Fader, Hardie & Lee's spreadsheet gives the same order)
+    assert table["se"].between(0.005, 1.0).all()
+    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    assert "r=0.2426" in repr(bgf)
+
+
+def test_analytic_gradients_match_finite_differences():
+    bg_data, _ = BetaGeo._prepare([0, 1, 2, 7, 0, 2], [0, 3.0, 20.5, 30.0, 0, 20.5], [10.0, 30.0, 38.0, 31.0, 2.0, 38.0])
+    assert bg_data.n == 6 and sorted(bg_data.w.tolist()) == [1, 1, 2]  # two identical customers, one row
+    (gg_data, _), _ = GammaGamma._prepare([1, 2, 5, 3, 0], [10.0, 25.0, 40.0, 12.5, 0.0])
+    for model, data, theta in ((BetaGeo(), bg_data, [1.3, 2.1, 0.7, 3.2]), (BetaGeo(), bg_data, [0.4, 5.0, 2.5, 0.6]),
+                               (GammaGamma(), gg_data, [2.0, 3.5, 40.0])):
+        theta = np.array(theta)
+        numeric = approx_fprime(theta, lambda t: model._negll(t, data)[0], 1e-7)
+        np.testing.assert_allclose(model._negll(theta, data)[1], numeric, rtol=1e-5, atol=1e-5)
 
 
 def test_gamma_gamma_reproduces_cdnow_estimates():
     d = pd.read_csv(DATA / "cdnow_customers_summary_with_transactions.csv")
-    gg = GammaGamma().fit(d["x"], d["zbar"])
+    gg = GammaGamma().fit(d, frequency="x", monetary="zbar")
+    assert gg.n_excluded_ == 0
     for name, value in {"p": 6.25, "q": 3.74, "v": 15.44}.items():
         assert gg.params_[name] == pytest.approx(value, rel=0.01), name
     assert gg.population_mean_spend() == pytest.approx(35.17, abs=0.01)
@@ -61,6 +88,21 @@ def test_gamma_gamma_reproduces_cdnow_estimates():
     spend = gg.conditional_expected_spend([1, 10], [100.0, 100.0])
     assert np.all((spend > 35.17) & (spend < 100)) and spend[1] > spend[0]
     assert gg.conditional_expected_spend(0, 0) == pytest.approx(gg.population_mean_spend())
+
+
+def test_gamma_gamma_leaves_out_non_positive_spend_and_says_how_many():
+    d = pd.read_csv(DATA / "cdnow_customers_summary_with_transactions.csv")
+    reference = GammaGamma().fit(d, frequency="x", monetary="zbar")
+    extra = pd.DataFrame({"x": [3, 1, 2], "zbar": [0.0, -5.0, np.nan]})
+    with pytest.warns(UserWarning, match="3 位有复购的顾客"):
+        gg = GammaGamma().fit(pd.concat([d, extra]), frequency="x", monetary="zbar")
+    assert gg.n_excluded_ == 3
+    assert gg.params_ == pytest.approx(reference.params_, rel=1e-6)
+    with pytest.raises(OpskitError, match="复购金额为正"):
+        GammaGamma().fit(pd.DataFrame({"frequency": [1, 2], "monetary": [0.0, 0.0]}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GammaGamma().fit(d, frequency="x", monetary="zbar")  # nothing to exclude, no warning
 
 
 def test_simple_retention_clv_closed_forms():
@@ -80,29 +122,33 @@ def test_discounted_clv_is_bounded_by_undiscounted(bgf):
     assert np.all(discounted < undiscounted) and np.all(discounted > 0.9 * undiscounted)
 
 
-def _pandas_summary(orders, as_of, unit_days):
-    o = orders[orders["order_time"] < as_of].sort_values(["user_id", "order_time"], kind="stable")
-    g = o.groupby("user_id")
-    first, last = g["order_time"].min(), g["order_time"].max()
-    n = g.size()
-    first_amount = g["amount"].first()
+def _pandas_summary(orders, as_of, freq, unit_days):
+    """Reference in plain pandas: one purchase per customer and period (amounts summed)."""
+    o = orders[orders["order_time"] < as_of]
+    o = o.assign(p=o["order_time"].dt.to_period(freq).dt.start_time)
+    per = o.groupby(["user_id", "p"], as_index=False)["amount"].sum().sort_values(["user_id", "p"])
+    g = per.groupby("user_id")
+    first, last, n = g["p"].min(), g["p"].max(), g.size()
+    last_observed = pd.Series([as_of - pd.Timedelta(microseconds=1)]).dt.to_period(freq).dt.start_time[0]
     unit = pd.Timedelta(days=unit_days)
-    out = pd.DataFrame({"frequency": n - 1, "recency": (last - first) / unit,
-                        "T": (as_of - first) / unit})
-    out["monetary"] = np.where(n > 1, (g["amount"].sum() - first_amount) / (n - 1).clip(lower=1), 0)
+    out = pd.DataFrame({"frequency": n - 1, "recency": (last - first) / unit, "T": (last_observed - first) / unit})
+    out["monetary"] = np.where(n > 1, (g["amount"].sum() - g["amount"].first()) / (n - 1).clip(lower=1), 0)
     return out
 
 
-def test_summary_matches_pandas_and_definitions():
+@pytest.mark.parametrize("period, unit, freq, unit_days", [
+    ("day", "week", "D", 7), ("day", "day", "D", 1), ("week", "week", "W-SUN", 7)])
+def test_summary_matches_pandas_and_definitions(period, unit, freq, unit_days):
     rng = np.random.default_rng(1)
     n = 5000
+    ids = np.array([f"C{i:05d}" for i in range(600)])
     orders = pd.DataFrame({
-        "user_id": rng.integers(0, 600, n),
+        "user_id": ids[rng.integers(0, 600, n)],
         "order_time": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 300 * 86400, n), "s"),
         "amount": rng.gamma(3, 20, n).round(2)})
-    as_of = pd.Timestamp("2025-09-01")
-    got = summary_from_orders(orders, as_of=as_of, unit="W").set_index("user_id")
-    want = _pandas_summary(orders, as_of, 7)
+    as_of = pd.Timestamp("2025-09-01 12:00")
+    got = summary_from_orders(orders, as_of=as_of, period=period, unit=unit).set_index("user_id")
+    want = _pandas_summary(orders, as_of, freq, unit_days)
     np.testing.assert_array_equal(got.index.to_numpy(), want.index.to_numpy())
     np.testing.assert_array_equal(got["frequency"], want["frequency"])
     for col in ("recency", "T", "monetary"):
@@ -110,28 +156,36 @@ def test_summary_matches_pandas_and_definitions():
     assert (got.loc[got["frequency"] == 0, "recency"] == 0).all()
 
 
-def test_summary_first_order_is_not_a_repeat_and_same_day_merge():
-    orders = pd.DataFrame({"user_id": [1, 1, 1, 2],
+def test_summary_counts_one_purchase_per_period():
+    orders = pd.DataFrame({"会员": ["007", "007", "007", "7"],
                            "order_time": pd.to_datetime(["2025-01-01 10:00", "2025-01-01 18:00",
                                                          "2025-01-15 09:00", "2025-01-08 12:00"]),
                            "amount": [10.0, 30.0, 50.0, 20.0]})
-    s = summary_from_orders(orders, as_of="2025-01-29", unit="D").set_index("user_id")
-    assert s.loc[1, "frequency"] == 2 and s.loc[1, "monetary"] == pytest.approx(40.0)
-    assert s.loc[2].tolist() == [0, 0.0, pytest.approx(20.5), 0.0]
-    m = summary_from_orders(orders, as_of="2025-01-29", unit="W", merge_same_day=True).set_index("user_id")
-    assert m.loc[1].tolist() == [1, 2.0, 4.0, 50.0]
+    s = summary_from_orders(orders, as_of="2025-01-29", unit="day", customer="会员").set_index("会员")
+    # same-day orders merge: one repeat purchase of 50 two weeks after a first purchase of 40
+    assert s.loc["007"].tolist() == [1, 14.0, 27.0, 50.0]
+    assert s.loc["7"].tolist() == [0, 0.0, 20.0, 0.0]  # ids are strings: "007" and "7" stay apart
+    w = summary_from_orders(orders, as_of="2025-01-29", period="week", unit="week", customer="会员")
+    assert w.set_index("会员").loc["007"].tolist() == [1, 2.0, 4.0, 50.0]  # weeks from Monday 2024-12-30
+    exact = summary_from_orders(orders, as_of="2025-01-29", period=None, unit="day", customer="会员")
+    assert exact.set_index("会员").loc["007"].tolist() == [2, pytest.approx(13 + 23 / 24),
+                                                           pytest.approx(27 + 14 / 24), 40.0]
+    with pytest.raises(ValueError, match="period"):
+        summary_from_orders(orders, as_of="2025-01-29", period="W", customer="会员")
+    with pytest.raises(ValueError, match="unit"):
+        summary_from_orders(orders, as_of="2025-01-29", period="month", unit="week", customer="会员")
 
 
 def test_demo_fits_recover_planted_parameters():
     """Tolerances are about 3 bootstrap standard errors at demo size (1,870 buyers): SE(r)=0.13,
     SE(alpha)=0.09, SE(a)=0.13, SE(b)=3.1; SE(p)=0.19, SE(q)=0.18, SE(v)=11."""
-    s = summary_from_orders(load_demo("orders"), as_of="2026-01-01", unit="W")
+    # the simulated company draws purchases in continuous time, so every order is a purchase here
+    s = summary_from_orders(load_demo("orders"), as_of="2026-01-01", period=None)
     truth = TRUTHS["purchases"]
-    bg = BetaGeo().fit(s["frequency"], s["recency"], s["T"]).params_
+    bg = BetaGeo().fit(s).params_
     for name, tol in {"r": 0.4, "alpha": 0.3, "a": 0.4, "b": 9.0}.items():
         assert bg[name] == pytest.approx(truth["bgnbd"][name], abs=tol), name
-    rep = s[s["frequency"] > 0]
-    gg = GammaGamma().fit(rep["frequency"], rep["monetary"])
+    gg = GammaGamma().fit(s)
     for name, tol in {"p": 0.6, "q": 0.6, "v": 33.0}.items():
         assert gg.params_[name] == pytest.approx(truth["gamma_gamma"][name], abs=tol), name
     assert gg.population_mean_spend() == pytest.approx(truth["mean_order_amount"], rel=0.1)

@@ -1,4 +1,4 @@
-"""Concentration measures against METHODS.md §18 oracles and invariants."""
+"""Concentration measures against docs/methods.md#concentration oracles and invariants."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Driver decomposition against the METHODS.md §3 worked example and its invariants."""
+"""Driver decomposition against the docs/methods.md#decomposition worked example and its invariants."""
 
 import numpy as np
 import pandas as pd
@@ -34,10 +34,10 @@ def test_multiplicative():
 
 def test_every_method_sums_exactly_and_single_factor_change():
     table = dc.decompose(P0, P1)
-    np.testing.assert_allclose(table.loc["合计"], DELTA, atol=1e-6)
+    np.testing.assert_allclose(table.loc["total"], DELTA, atol=1e-6)
     one = dict(P0, cr=0.03)
     t = dc.decompose(P0, one)
-    assert (t.drop(index="合计").drop(index="cr").abs() < 1e-9).all().all()
+    assert (t.drop(index="total").drop(index="cr").abs() < 1e-9).all().all()
     np.testing.assert_allclose(t.loc["cr"], 200_000, atol=1e-6)
 
 

@@ -1,4 +1,4 @@
-"""Transitions, Markov chains and the Sankey plot against METHODS.md §19 oracles."""
+"""Transitions, Markov chains and the Sankey plot against docs/methods.md#flows oracles."""
 
 import matplotlib
 import numpy as np

@@ -1,4 +1,4 @@
-"""Fraud signals: METHODS.md §7 oracles (CTIT classifier, flatness KS, injection rule) and the
+"""Fraud signals: docs/methods.md#fraud oracles (CTIT classifier, flatness KS, injection rule) and the
 planted fraud channel of the demo data."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Hook model measurements: bounded-ratio invariants (METHODS.md §10)."""
+"""Hook model measurements: bounded-ratio invariants (docs/methods.md#hook)."""
 
 import pandas as pd
 import pytest
@@ -21,11 +21,11 @@ def _events(rows):
 def test_daily_user_has_stickiness_one_and_ratios_bounded():
     days = pd.date_range("2025-06-01", periods=30, freq="D") + pd.Timedelta(hours=9)
     daily = _events([(1, d, "app_open") for d in days])
-    assert stickiness(daily, "2025-07-01") == pytest.approx(1.0)
+    assert stickiness(daily, as_of="2025-07-01") == pytest.approx(1.0)
     sparse = _events([(1, days[0], "app_open"), (2, days[3], "app_open")])
-    assert stickiness(sparse, "2025-07-01") == pytest.approx(1 / 30)
+    assert stickiness(sparse, as_of="2025-07-01") == pytest.approx(1 / 30)
     demo = load_demo("events")
-    assert 0 < stickiness(demo, "2026-01-01") <= 1
+    assert 0 < stickiness(demo, as_of="2026-01-01") <= 1
 
 
 def test_trigger_shares_sum_to_one_and_conversion_bounded():
@@ -42,6 +42,6 @@ def test_trigger_shares_sum_to_one_and_conversion_bounded():
 
 def test_reward_and_investment_rates_are_shares():
     out = reward_return_rates(load_demo("orders"))
-    assert out["回购率"].between(0, 1).all() and len(out) == 2
+    assert out["return_rate"].between(0, 1).all() and list(out.index) == ["with_discount", "without_discount"]
     inv = investment_effect(pd.Series([True, True, False, False]), pd.Series([1, 0, 0, 0]))
-    assert inv.loc["有投入", "留存率"] == 0.5 and inv.loc["无投入", "留存率"] == 0.0
+    assert inv.loc["invested", "retention_rate"] == 0.5 and inv.loc["not_invested", "retention_rate"] == 0.0

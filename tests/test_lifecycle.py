@@ -23,7 +23,7 @@ def _world():
 
 def test_each_rule():
     users, orders = _world()
-    got = lifecycle_stages(users, orders, AS_OF)
+    got = lifecycle_stages(users, orders, as_of=AS_OF)
     assert list(got.index) == [1, 2, 3, 4, 5]  # user 6 registers after as_of
     assert got["stage"].astype(str).to_dict() == {
         1: "注册未购", 2: "新客", 3: "活跃老客", 4: "沉睡", 5: "流失"}
@@ -36,7 +36,7 @@ def test_boundaries_are_inclusive():
     orders = pd.DataFrame({"user_id": [1, 1, 2, 2],
                            "order_time": [AS_OF - pd.Timedelta(days=d) for d in (100, 30, 120, 90)],
                            "amount": [1.0] * 4})
-    got = lifecycle_stages(users, orders, AS_OF)
+    got = lifecycle_stages(users, orders, as_of=AS_OF)
     assert list(got["stage"].astype(str)) == ["活跃老客", "沉睡"]
 
 
@@ -47,7 +47,7 @@ def test_partition_invariant():
     orders = pd.DataFrame({"user_id": rng.integers(0, 2000, 6000),
                            "order_time": AS_OF - pd.to_timedelta(rng.integers(-30, 400, 6000), unit="D"),
                            "amount": rng.gamma(2, 30, 6000)})
-    got = lifecycle_stages(users, orders, AS_OF)
+    got = lifecycle_stages(users, orders, as_of=AS_OF)
     summary = stage_summary(got)
     assert list(summary.index) == list(STAGES)
     assert summary["users"].sum() == len(users)
@@ -58,4 +58,4 @@ def test_partition_invariant():
 def test_rejects_inconsistent_windows():
     users, orders = _world()
     with pytest.raises(ValueError):
-        lifecycle_stages(users, orders, AS_OF, active_days=90, dormant_days=30)
+        lifecycle_stages(users, orders, as_of=AS_OF, active_days=90, dormant_days=30)

@@ -1,4 +1,4 @@
-"""Member tiers, growth value and level curves (METHODS.md §15)."""
+"""Member tiers, growth value and level curves (docs/methods.md#loyalty)."""
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ def test_quantile_tiers_match_spacing():
 
 def test_demo_growth_value_and_planted_thresholds():
     orders = load_demo("orders")
-    gv = growth_value(orders, "2026-01-01")
+    gv = growth_value(orders, as_of="2026-01-01")
     window = orders[orders["order_time"] >= "2025-01-01"]
     assert gv.sum() == pytest.approx(window["amount"].sum())
     th = TRUTHS["loyalty"]["tier_thresholds"]
@@ -36,9 +36,9 @@ def test_demo_growth_value_and_planted_thresholds():
     assert (gv[tiers == "白银会员"] >= 500).all() and (gv[tiers == "白银会员"] < 2000).all()
     econ = tier_economics(gv, tiers, {"白银会员": 0.01}, margin=0.2, retention_uplift={"白银会员": 0.1})
     row = econ.loc["白银会员"]
-    assert row["权益成本"] == pytest.approx(0.01 * row["年消费"])
-    assert row["回报倍数"] == pytest.approx(0.2 * 0.1 / 0.01)
-    assert econ["会员数"].sum() == len(gv)
+    assert row["benefit_cost"] == pytest.approx(0.01 * row["member_spend"])
+    assert row["return_ratio"] == pytest.approx(0.2 * 0.1 / 0.01)
+    assert econ["members"].sum() == len(gv)
 
 
 def test_level_curves():

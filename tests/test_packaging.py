@@ -68,3 +68,12 @@ def test_code_passes_ruff():
     done = subprocess.run([ruff, "check", "opskit", "tests", "benchmarks", "datasets"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_metadata_is_true_licence_present_and_package_data_exists():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == {"text": "MIT"}
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    for package, patterns in project["tool"]["setuptools"]["package-data"].items():
+        for pattern in patterns:
+            assert list((ROOT / package).glob(pattern)), f"package data {package}/{pattern} matches no file"

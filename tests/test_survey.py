@@ -1,4 +1,4 @@
-"""KANO analysis against METHODS.md §11 oracles and the planted categories of the demo survey."""
+"""KANO analysis against docs/methods.md#kano oracles and the planted categories of the demo survey."""
 
 import matplotlib
 import numpy as np

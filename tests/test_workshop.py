@@ -23,7 +23,7 @@ def test_json_round_trip_is_exact():
 
 
 def test_markdown_has_north_star_tree_and_kpis(data):
-    from opskit import metric_catalog as mc
+    from opskit import metrics as mc
 
     state = ws.demo_state()
     values = mc.compute_many(data, state.metric_ids())
@@ -48,7 +48,7 @@ def test_parse_and_format_tree():
 
 
 def test_identities_hold_on_data_and_a_wrong_tree_fails(data):
-    from opskit import metric_catalog as mc
+    from opskit import metrics as mc
 
     state = ws.demo_state()
     checks = ws.check_identities(state, mc.compute_many(data, state.metric_ids()))
@@ -111,7 +111,7 @@ def test_canvas_on_partial_data_lists_unavailable_metrics(tmp_path):
 
 
 def test_baseline_targets_never_exceed_100_percent():
-    from opskit import metric_catalog as mc
+    from opskit import metrics as mc
 
     assert ws.baseline_target(0.8, mc.get("repeat_rate")) == pytest.approx(0.82)
     assert ws.baseline_target(0.99, mc.get("retention_30d")) < 1
@@ -122,7 +122,7 @@ def test_baseline_targets_never_exceed_100_percent():
 
 
 def test_to_metric_evaluates_the_tree_from_its_leaves(data):
-    from opskit import metric_catalog as mc
+    from opskit import metrics as mc
     from opskit.metric_tree import evaluate, leaves
 
     state = ws.demo_state()

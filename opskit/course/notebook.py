@@ -48,23 +48,10 @@ def needs(data: Dataset, *tables: str) -> bool:
 
 
 def data_header(data: Dataset, tables: tuple[str, ...] = ("users", "orders")) -> pd.DataFrame:
-    """A table of the data behind this run: source, rows and date range of each table."""
-    rows = []
-    for name in tables:
-        if not data.has(name):
-            continue
-        frame = data[name]
-        contract = schema.TABLES[name]
-        times = [c.name for c in contract.columns if c.dtype in ("datetime", "date") and c.name in frame]
-        first = frame[times[0]].min() if times else pd.NaT
-        last = frame[times[0]].max() if times else pd.NaT
-        rows.append({
-            "表": f"{name}（{contract.label}）",
-            "行数": len(frame),
-            "起始": "" if pd.isna(first) else f"{first:%Y-%m-%d}",
-            "截止": "" if pd.isna(last) else f"{last:%Y-%m-%d}",
-        })
-    return pd.DataFrame(rows)
+    """A table of the data behind this run: source, rows and date range of each table present."""
+    from opskit.course.report import describe_data
+
+    return describe_data({name: data[name] for name in tables if data.has(name)})
 
 
 #: Set by ``opskit run``: folder where key tables are collected for the report's Excel workbook.

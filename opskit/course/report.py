@@ -85,22 +85,25 @@ def pseudonymize(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return out
 
 
-def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, int]]) -> pd.DataFrame:
-    """One row per table: rows read, date range of its first time column, rows dropped per reason."""
+def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, int]] | None = None) -> pd.DataFrame:
+    """One row per table: rows read, date range of its first time column and, when ``dropped`` is
+    given, the rows dropped per reason. Used by the report header and by chapters' data header."""
     rows = []
     for name, frame in tables.items():
         contract = schema.TABLES[name]
         times = [c.name for c in contract.columns if c.dtype in ("datetime", "date") and c.name in frame]
         first = frame[times[0]].min() if times else pd.NaT
         last = frame[times[0]].max() if times else pd.NaT
-        gone = dropped.get(name, {})
-        rows.append({
+        row = {
             "表": f"{name}（{contract.label}）",
             "行数": len(frame),
             "起始": "" if pd.isna(first) else f"{first:%Y-%m-%d}",
             "截止": "" if pd.isna(last) else f"{last:%Y-%m-%d}",
-            "丢弃的无效行": "；".join(f"{reason} {n:,} 行" for reason, n in gone.items()) or "无",
-        })
+        }
+        if dropped is not None:
+            gone = dropped.get(name, {})
+            row["丢弃的无效行"] = "；".join(f"{reason} {n:,} 行" for reason, n in gone.items()) or "无"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

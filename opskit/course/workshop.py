@@ -3,7 +3,7 @@
 A team records its North Star, metric tree and KPI list in a :class:`WorkshopState`; the state
 exports to Markdown (to share) and JSON (to reload exactly). :class:`DataSystemCanvas` is the
 ipywidgets editor used live in the workshop: it edits the state, computes the chosen metrics on the
-data with :mod:`opskit.metric_catalog`, checks the tree's identities and writes both export files.
+data with :mod:`opskit.metrics`, checks the tree's identities and writes both export files.
 
 The tree is plain data: a list of :class:`TreeNode` (metric id, parent id, and the operator that
 combines the node's children), so it serialises to JSON; :func:`to_metric` converts it to an
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opskit import metric_catalog as mc
+from opskit import metrics
 from opskit.metric_tree import Metric, evaluate
 
 CRITERIA = ("反映用户价值", "领先于收入", "可被运营动作影响", "可衡量、口径清楚")
@@ -95,15 +95,15 @@ class WorkshopState:
                  f"**业务**：{self.business or '（未填写）'}", "", "## 北极星指标", "",
                  f"**{ns}**（`{self.north_star}`）" + (f"，最新值 {latest[self.north_star]}"
                                                       if self.north_star in latest else ""), ""]
-        if self.north_star in mc.CATALOG:
-            lines += [f"口径：{mc.CATALOG[self.north_star].definition}", ""]
+        if self.north_star in metrics.METRICS:
+            lines += [f"口径：{metrics.METRICS[self.north_star].definition}", ""]
         lines += [f"理由：{self.rationale or '（未填写）'}", "", "| 标准 | 评分（1–5） |", "|---|---:|"]
         lines += [f"| {c} | {s} |" for c, s in self.criteria.items()]
         lines += ["", "## 指标树", ""]
         lines += tree_lines(self) or ["（尚未搭建）"]
         lines += ["", "## KPI 清单", "", "| 指标 | 口径 | 责任人 | 目标 | 频率 | 最新值 |", "|---|---|---|---:|---|---:|"]
         for k in self.kpis:
-            definition = mc.CATALOG[k.metric].definition if k.metric in mc.CATALOG else ""
+            definition = metrics.METRICS[k.metric].definition if k.metric in metrics.METRICS else ""
             lines.append(f"| {_label(k.metric)} | {definition} | {k.owner} | {_fmt_target(k.metric, k.target)} | "
                          f"{k.frequency} | "
                          f"{latest.get(k.metric, '')} |")
@@ -111,7 +111,7 @@ class WorkshopState:
 
 
 def _label(metric: str) -> str:
-    return mc.CATALOG[metric].label if metric in mc.CATALOG else metric
+    return metrics.METRICS[metric].label if metric in metrics.METRICS else metric
 
 
 def _latest(values: pd.DataFrame | None) -> dict[str, str]:
@@ -121,7 +121,7 @@ def _latest(values: pd.DataFrame | None) -> dict[str, str]:
     for col in values:
         s = values[col].dropna()
         if len(s):
-            unit = mc.CATALOG[col].unit if col in mc.CATALOG else ""
+            unit = metrics.METRICS[col].unit if col in metrics.METRICS else ""
             v = s.iloc[-1]
             out[col] = f"{v:.1%}" if unit == "比例" else f"{v:,.4g} {unit}".strip()
     return out
@@ -215,7 +215,7 @@ def to_metric(state: WorkshopState, root: str | None = None) -> Metric:
 
     def build(metric: str) -> Metric:
         node, kids = state.node(metric), state.children(metric)
-        unit = mc.CATALOG[metric].unit if metric in mc.CATALOG else ""
+        unit = metrics.METRICS[metric].unit if metric in metrics.METRICS else ""
         if kids and node is not None and node.op:
             return Metric(metric, _label(metric), node.op, tuple(build(k) for k in kids), unit)
         return Metric(metric, _label(metric), unit=unit)
@@ -239,7 +239,7 @@ def demo_state() -> WorkshopState:
     )
 
 
-def baseline_target(base: float, metric: "mc.MetricDef") -> float:
+def baseline_target(base: float, metric: "metrics.MetricDef") -> float:
     """An example target from a baseline: ×1.1 for counts and amounts, ×0.95 for costs, and for
     rates a 10% cut of the gap to 100% (0.80 → 0.82), so a target never exceeds 100%."""
     if metric.unit == "比例":
@@ -250,7 +250,7 @@ def baseline_target(base: float, metric: "mc.MetricDef") -> float:
 def _fmt_target(metric: str, target: float | None) -> str:
     if target is None:
         return ""
-    unit = mc.CATALOG[metric].unit if metric in mc.CATALOG else ""
+    unit = metrics.METRICS[metric].unit if metric in metrics.METRICS else ""
     return f"{target:.1%}" if unit == "比例" else f"{target:,.4g}"
 
 
@@ -290,14 +290,14 @@ class DataSystemCanvas:
     """
 
     def __init__(self, data, state: WorkshopState | None = None, export_dir: str | Path = "",
-                 freq: str = "MS"):
+                 period: str = "month"):
         import ipywidgets as w
 
-        self.data, self.freq = data, freq
+        self.data, self.period = data, period
         self.state = state if state is not None else demo_state()
         self._cache: dict[str, pd.Series] = {}
-        avail = mc.available(data)
-        options = [(f"{mc.CATALOG[i].label}（{i}）", i) for i in avail]
+        avail = metrics.available(data)
+        options = [(f"{metrics.METRICS[i].label}（{i}）", i) for i in avail]
         ns = self.state.north_star if self.state.north_star in avail else (avail[0] if avail else None)
         self.state.north_star = ns or ""
         self.team = w.Text(value=self.state.team_name, description="团队")
@@ -342,10 +342,10 @@ class DataSystemCanvas:
 
     # --- computation ----------------------------------------------------------------------
     def _series(self, metric: str) -> pd.Series | None:
-        if metric not in mc.CATALOG or not mc.CATALOG[metric].available(self.data):
+        if metric not in metrics.METRICS or not metrics.METRICS[metric].available(self.data):
             return None
         if metric not in self._cache:
-            self._cache[metric] = mc.CATALOG[metric].compute(self.data, self.freq)
+            self._cache[metric] = metrics.METRICS[metric].compute(self.data, self.period)
         return self._cache[metric]
 
     @property
@@ -354,10 +354,10 @@ class DataSystemCanvas:
         return pd.DataFrame(cols)
 
     def _missing_note(self) -> str:
-        gone = mc.unavailable(self.data)
+        gone = metrics.unavailable(self.data)
         if not gone:
             return ""
-        items = "；".join(f"{mc.CATALOG[m].label}（缺少 {'、'.join(t)}）" for m, t in gone.items())
+        items = "；".join(f"{metrics.METRICS[m].label}（缺少 {'、'.join(t)}）" for m, t in gone.items())
         return f"<p>以下指标缺少数据表，暂不可用：{items}</p>"
 
     def refresh(self) -> None:
@@ -388,7 +388,7 @@ class DataSystemCanvas:
         except ValueError as exc:
             self.tree_msg.value = f"<span style='color:#d62828'>{exc}</span>"
             return
-        unknown = [n.metric for n in tree if n.metric not in mc.CATALOG]
+        unknown = [n.metric for n in tree if n.metric not in metrics.METRICS]
         self.state.tree = tree
         self.tree_msg.value = (f"未知指标（不在目录中，无法计算）：{'、'.join(unknown)}" if unknown else "已更新")
         self.refresh()

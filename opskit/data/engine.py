@@ -7,8 +7,9 @@ states the exact rules (ties, window bounds, step order, time zone, rounding). P
 natively (``$as_of``), never pasted into the text.
 
 >>> from opskit.data import engine
->>> engine.run("monthly_kpis", orders=orders)                     # a pandas DataFrame
->>> engine.run("rfm", orders="exports/orders.parquet", as_of="2026-01-01")   # a file, scanned in place
+>>> engine.run("kpis", {"period": "month"}, orders=orders)          # a pandas DataFrame
+>>> engine.run("rfm", {"as_of": "2026-01-01", "window_start": None},
+...            orders="exports/orders.parquet")                      # a file, scanned in place
 >>> print(engine.sql("rfm"))                                     # the query, for the analyst
 
 Statistics and models run on the small result, in pandas, numpy, scipy, statsmodels, scikit-learn.

@@ -1,7 +1,7 @@
 """Business lines of 鲜选: a monthly management report for the growth-curve chapters.
 
 Four lines, each with a planted market (growth rate, own share, largest rival's share), so the
-BCG growth-share matrix of METHODS.md §12 puts them in four different quadrants:
+BCG growth-share matrix of docs/methods.md#bass-diffusion puts them in four different quadrants:
 
 * 生鲜到家, the mature main line: revenue on the flat end of a logistic curve (cash cow);
 * 预制菜, launched during the period: its new customers follow Bass diffusion with planted
@@ -70,7 +70,7 @@ CARD = f"""\
 
 
 def bass_cdf(t: np.ndarray, p: float, q: float) -> np.ndarray:
-    """Bass cumulative adoption F(t) (METHODS.md §12)."""
+    """Bass cumulative adoption F(t) (docs/methods.md#bass-diffusion)."""
     decay = np.exp(-(p + q) * np.asarray(t, dtype=float))
     return (1 - decay) / (1 + (q / p) * decay)
 

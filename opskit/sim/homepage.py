@@ -1,7 +1,7 @@
 """Homepage resource slots of 鲜选: daily performance per slot and creative.
 
 Five slots (positions 1-5) show five of eight creatives a day. Clicks follow the examination
-hypothesis of METHODS.md §14: P(click) = theta_k * ctr_d, with a planted position bias theta_k.
+hypothesis of docs/methods.md#homepage: P(click) = theta_k * ctr_d, with a planted position bias theta_k.
 Most days the operators place the creatives they believe in (high raw CTR) at the top; on about a
 third of the days the slots are rotated at random, which makes theta estimable.
 

@@ -1,7 +1,7 @@
 """KOL (达人) matrix of 鲜选: head, waist and tail creators and their daily results.
 
 Each KOL's GMV over the half year is fixed by a planted, Pareto-like share (three head KOLs
-take most of it), so the concentration measures of METHODS.md §18 have exact answers; the
+take most of it), so the concentration measures of docs/methods.md#concentration have exact answers; the
 daily split over collaboration days is random. Costs are a per-collaboration fee plus a
 commission on GMV, set so that each KOL's GMV/cost (ROAS) equals a planted value.
 

@@ -4,7 +4,7 @@
   bonuses), with the cost rate of each tier's benefits.
 * ``paid_memberships``: buyers who open the paid monthly membership. Each member churns at
   every renewal with probability theta, theta ~ Beta(alpha, beta) across members: the shifted
-  beta-geometric (sBG) model of METHODS.md §5. The export date right-censors active members.
+  beta-geometric (sBG) model of docs/methods.md#sbg. The export date right-censors active members.
 * ``points_ledger``: paid members earn 1 point per 元 on their orders after joining, plus task
   bonuses. Each earned batch is eventually redeemed with a planted probability; otherwise it
   expires 365 days after it was earned (breakage).

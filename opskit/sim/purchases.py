@@ -20,7 +20,7 @@ from opskit.sim.acquisition import CHANNELS, HOURLY, Population
 from opskit.sim.config import WorldConfig, rng_for
 from opskit.sim.tables import DAY_S, WEEK_S, conform, labels, timestamps
 
-# BG/NBD (time unit: week) and Gamma-Gamma parameters, in the notation of METHODS.md §6.
+# BG/NBD (time unit: week) and Gamma-Gamma parameters, in the notation of docs/methods.md#bg-nbd.
 BGNBD = {"r": 1.8, "alpha": 1.2, "a": 1.3, "b": 24.0}
 GAMMA_GAMMA = {"p": 3.0, "q": 5.0, "v": 100.0}
 

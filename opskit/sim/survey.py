@@ -1,4 +1,4 @@
-"""KANO survey of 鲜选 users about six app features (METHODS.md §11).
+"""KANO survey of 鲜选 users about six app features (docs/methods.md#kano).
 
 Each respondent's reaction to a feature is a KANO category drawn from a planted mix for that
 feature (its mode is the planted category, the rest is realistic disagreement and a few

@@ -29,6 +29,35 @@ LABELS: dict[str, str] = {
     "estimate": "估计值", "se": "标准误", "ci_low": "置信下限", "ci_high": "置信上限",
     "p_value": "p 值", "lift": "提升度", "support": "支持度", "confidence": "置信度",
     "effect": "效应", "n": "样本量",
+    # model summaries (opskit.likelihood)
+    "model": "模型", "parameter": "参数", "planted_truth": "埋入的真实值",
+    # AIPL flows (opskit.aipl)
+    "stage": "阶段", "base": "期初人数", "deepening_rate": "加深率", "kept_rate": "保持率",
+    "regression_rate": "回落率", "churn_rate": "流失率",
+    # churn early warning (opskit.churn)
+    "predictor": "特征", "coefficient": "系数", "churn_probability": "流失概率", "main_reason": "主要原因",
+    "recency_days": "距上次下单天数", "orders_30d": "近30天订单数", "orders_60d": "近60天订单数",
+    "orders_90d": "近90天订单数", "order_trend": "订单趋势（近30天/前30天）", "amount_90d": "近90天实付金额",
+    "tenure_days": "老客时长（天）", "ipt_ratio": "间隔比（距上次下单/平均购买间隔）",
+    "events_30d": "近30天行为次数", "engagement_ewma": "活跃度（指数衰减加权）",
+    "event_trend": "活跃趋势（近30天/前30天）",
+    # hook model (opskit.hook)
+    "external": "外部触发", "self_initiated": "自发（内部触发代理）", "session_share": "会话占比",
+    "reward": "奖励", "with_discount": "有优惠（可变奖励）", "without_discount": "无优惠", "return_rate": "回购率",
+    "invested": "有投入", "not_invested": "无投入", "retention_rate": "留存率",
+    # user journey (opskit.journey)
+    "register": "注册", "browse": "浏览商品", "add_to_cart": "加购", "first_order": "首单",
+    "repeat_order": "复购", "loyal": "忠诚", "step_conversion": "上一步转化率", "dropped": "流失人数",
+    "median_days_from_register": "距注册中位天数", "median_days_from_previous": "距上一步中位天数",
+    # member tiers (opskit.loyalty)
+    "tier": "等级", "members": "会员数", "member_spend": "年消费", "benefit_cost": "权益成本",
+    "retained_margin": "留存带来的毛利", "return_ratio": "回报倍数",
+    # driver decomposition (opskit.decomposition)
+    "factor": "因素", "sequential": "连环替代法", "lmdi": "LMDI", "shapley": "Shapley", "total": "合计",
+    # metric catalog (opskit.metrics)
+    "id": "指标 id", "label": "指标", "definition": "口径", "unit": "单位", "tables": "所需表", "available": "可用",
+    "gmv_per_buyer": "人均消费", "repeat_buyers": "当期复购用户数", "repeat_rate": "当期复购率",
+    "gross_gmv": "优惠前成交额", "paid_share": "实付比例",
 }
 
 
@@ -44,16 +73,25 @@ def label(name: str) -> str:
 
 
 def zh(frame: pd.DataFrame | pd.Series, extra: dict[str, str] | None = None) -> pd.DataFrame | pd.Series:
-    """A copy of ``frame`` with Chinese column names and index names (``extra`` overrides)."""
+    """A copy of ``frame`` with Chinese column names, index names and index labels (``extra`` overrides).
+
+    Index labels are translated only where they are glossary terms (stage keys such as
+    ``first_order``, a ``total`` row); ids, dates and other values stay as they are.
+    """
     extra = extra or {}
 
     def name_of(n):
         return extra.get(n, label(n)) if isinstance(n, str) else n
+
+    def term_of(n):
+        return extra.get(n, LABELS.get(n, n)) if isinstance(n, str) else n
 
     out = frame.copy()
     if isinstance(out, pd.DataFrame):
         out.columns = [name_of(c) for c in out.columns]
     else:
         out.name = name_of(out.name)
+    if not isinstance(out.index, pd.MultiIndex) and (out.index.dtype == object or pd.api.types.is_string_dtype(out.index)):
+        out.index = pd.Index([term_of(v) for v in out.index], name=out.index.name)
     out.index.names = [name_of(n) for n in out.index.names]
     return out

@@ -42,6 +42,13 @@ class Scoreboard:
 SCOREBOARD = Scoreboard()
 
 
+def summary() -> bool:
+    """Print the scoreboard of the checks run so far and say whether every task passed."""
+    print(SCOREBOARD.summary())
+    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
+    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")
+
+
 def _say(task: str, passed: bool, message: str) -> bool:
     print(f"{'✅' if passed else '❌'} {task}：{message}")
     return SCOREBOARD.record(task, passed)

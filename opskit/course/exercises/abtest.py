@@ -12,7 +12,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import abtest
-from opskit.course.exercises import _say, expect_number
+from opskit.course.exercises import (
+    expect_number,
+    summary,  # noqa: F401 - notebooks call check.summary()
+)
 from opskit.decomposition import lmdi, sequential
 
 
@@ -57,8 +60,8 @@ def conversion_lift(answer, assignments: pd.DataFrame, experiment_id: str) -> bo
 
 def cuped_theta(answer, assignments: pd.DataFrame, experiment_id: str) -> bool:
     g = assignments[assignments["experiment_id"] == experiment_id]
-    expected = abtest.Cuped().fit(g["revenue"], g["pre_revenue"]).theta_
-    per_arm = [abtest.Cuped().fit(a["revenue"], a["pre_revenue"]).theta_ for _, a in g.groupby("variant")]
+    expected = abtest.Cuped().fit(g["pre_revenue"], g["revenue"]).theta_
+    per_arm = [abtest.Cuped().fit(a["pre_revenue"], a["revenue"]).theta_ for _, a in g.groupby("variant")]
     inverse = np.cov(g["revenue"], g["pre_revenue"])[0, 1] / g["revenue"].var()
     rho = g["revenue"].corr(g["pre_revenue"])
     return expect_number("任务 4 CUPED 的 θ", answer, expected, rtol=1e-4, hints=[
@@ -91,11 +94,3 @@ def bh_rejections(answer, pvalues, alpha: float = 0.05) -> bool:
     if holm != expected:
         hints.append((lambda v: v == holm, "这是 Holm 的结果。BH 是逐步向上：找最大的 k 使 p_(k) ≤ k·q/m，前 k 个全部拒绝。"))
     return expect_number("任务 6 BH 校正后显著的个数", answer, expected, rtol=0, hints=hints)
-
-
-def summary() -> bool:
-    from opskit.course.exercises import SCOREBOARD
-
-    print(SCOREBOARD.summary())
-    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
-    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")

@@ -10,7 +10,12 @@ import pandas as pd
 
 from opskit import channels as _ch
 from opskit import fraud as _fraud
-from opskit.course.exercises import SCOREBOARD, _say, expect_number, unanswered
+from opskit.course.exercises import (
+    _say,
+    expect_number,
+    summary,  # noqa: F401 - notebooks call check.summary()
+    unanswered,
+)
 
 
 def paid_cac(answer, users: pd.DataFrame, channel_spend: pd.DataFrame, chans: pd.DataFrame) -> bool:
@@ -79,9 +84,3 @@ def wasted_spend(answer, installs: pd.DataFrame, channel_spend: pd.DataFrame, ch
         (lambda v: abs(v - expected["spend"]) < 1e-6 * expected["spend"],
          "这是该渠道的全部花费。不是每个安装都是假的：只有作弊那部分花费是浪费的。"),
     ])
-
-
-def summary() -> bool:
-    print(SCOREBOARD.summary())
-    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
-    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")

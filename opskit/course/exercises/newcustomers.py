@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import activation, viral
-from opskit.course.exercises import expect_number
+from opskit.course.exercises import (
+    expect_number,
+    summary,  # noqa: F401 - notebooks call check.summary()
+)
 
 
 def coupon_uplift(answer, experiment: pd.DataFrame) -> bool:
@@ -61,9 +64,3 @@ def viral_total(answer, u0: float, k: float, cycles: int) -> bool:
          "这是最后一个周期的新增用户，题目问的是累计用户（各周期新增之和）。"),
         (lambda v: not np.isfinite(v), "K = 1 时公式分母为 0：要单独处理，累计用户 = U₀ ×（n + 1）。"),
     ])
-
-
-def summary() -> bool:
-    from opskit.course.exercises.tour import summary as _summary
-
-    return _summary()

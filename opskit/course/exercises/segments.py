@@ -9,12 +9,17 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit import segments, survey
-from opskit.course.exercises import _say, expect_number, expect_series, unanswered
+from opskit.course.exercises import (
+    expect_number,
+    expect_series,
+    summary,  # noqa: F401 - notebooks call check.summary()
+    unanswered,
+)
 
 
 def recency(answer, orders: pd.DataFrame, as_of) -> bool:
     as_of = pd.Timestamp(as_of)
-    expected = segments.rfm_table(orders, as_of)["recency_days"]
+    expected = segments.rfm_table(orders, as_of=as_of)["recency_days"]
     past = orders.loc[orders["order_time"] < as_of]
     first = (as_of - past.groupby("user_id")["order_time"].min()).dt.days
     return expect_series("任务 1 最近一次购买距今天数（R）", answer, expected.astype(float), hints=[
@@ -76,11 +81,3 @@ def kano_better(answer, kano_survey: pd.DataFrame, feature: str) -> bool:
          "这是 Worse 系数（O+M）。Better 的分子是 A+O。"),
         (lambda v: v < 0 or v > 1, "Better 应在 0 到 1 之间。"),
     ])
-
-
-def summary() -> bool:
-    from opskit.course.exercises import SCOREBOARD
-
-    print(SCOREBOARD.summary())
-    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
-    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")

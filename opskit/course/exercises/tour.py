@@ -9,7 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit.concentration import top_share as _top_share
-from opskit.course.exercises import _say, expect_number, expect_series, unanswered
+from opskit.course.exercises import (
+    expect_number,
+    expect_series,
+    summary,  # noqa: F401 - notebooks call check.summary()
+    unanswered,
+)
 
 
 def buyers(answer, orders: pd.DataFrame) -> bool:
@@ -61,11 +66,3 @@ def top_customer_share(answer, orders: pd.DataFrame, fraction: float = 0.2) -> b
         (lambda v: abs(v - (1 - _top_share(gmv, 1 - fraction))) < 1e-3,
          "你取的是消费最低的顾客。先按消费额从高到低排序，再取前面的顾客。"),
     ])
-
-
-def summary() -> bool:
-    from opskit.course.exercises import SCOREBOARD
-
-    print(SCOREBOARD.summary())
-    done = all(SCOREBOARD.results.values()) and bool(SCOREBOARD.results)
-    return _say("全部任务", done, "全部完成，做得好！" if done else "还有任务没通过，按提示修改后重新运行。")
