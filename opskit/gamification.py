@@ -23,7 +23,7 @@ from scipy import optimize
 from opskit.data import engine
 
 __all__ = ["tenure_spend", "arpu_curve", "fit_arpu_bound", "first_completions", "chain_funnel",
-           "task_retention", "task_effects", "monthly_growth"]
+           "task_retention", "task_effects", "monthly_growth", "user_margin"]
 
 
 def tenure_spend(orders: pd.DataFrame, *, as_of) -> pd.DataFrame:
@@ -187,3 +187,16 @@ def monthly_growth(orders: pd.DataFrame, task_log: pd.DataFrame | None, tasks: p
     months = pd.date_range(pd.Timestamp(start).to_period("M").start_time, pd.Timestamp(end), freq="MS", inclusive="left")
     wide = long.pivot_table(index="user_id", columns="month", values="growth", aggfunc="sum", fill_value=0.0)
     return wide.reindex(columns=months, fill_value=0.0)
+
+
+def user_margin(order_lines: pd.DataFrame, orders: pd.DataFrame, categories: pd.DataFrame | None, *, start, end,
+                default_margin: float = 0.25) -> pd.DataFrame:
+    """Spend and gross margin per user in [start, end): line amounts × their category's margin rate
+    (``default_margin`` where a category has none). Named query ``user_margin``."""
+    if categories is None or "gross_margin" not in categories:
+        categories = pd.DataFrame({"category_id": pd.Series(dtype=str), "gross_margin": pd.Series(dtype=float)})
+    return engine.run("user_margin", {"start": pd.Timestamp(start), "end": pd.Timestamp(end),
+                                      "default_margin": float(default_margin)},
+                      order_lines=order_lines[["order_id", "category_id", "line_amount"]],
+                      orders=orders[["order_id", "user_id", "order_time"]],
+                      categories=categories[["category_id", "gross_margin"]])

@@ -240,8 +240,9 @@ def points_liability(allocated, redeemed, expected_redemptions) -> pd.DataFrame:
     estimate, at each period end, of all points that will ever be redeemed out of those issued so far.
 
     Cumulative revenue = allocated so far × cumulative redeemed / expected total; each period's
-    revenue is the change, so a new estimate is a **cumulative catch-up**, split out in
-    ``catch_up`` (the re-measurement of earlier redemptions at the new estimate). IFRS 15 IE267–IE270:
+    revenue is the change, so a new estimate is a **cumulative catch-up**: with u_t = allocated so
+    far / expected total (the value of one point expected to be redeemed), revenue_t = u_t·redeemed_t
+    + (u_t − u_{t−1})·redeemed before t, and ``catch_up`` is that second term. IFRS 15 IE267–IE270:
     9,000 allocated, 4,500 redeemed of 9,700 expected → 4,175; then 8,500 of 9,900 → 3,552
     (of which −84 catch-up); with 9,200 instead → 4,140. Breakage is recognised in proportion to
     redemptions, never up front.
@@ -259,11 +260,11 @@ def points_liability(allocated, redeemed, expected_redemptions) -> pd.DataFrame:
         raise ValueError("the expected redemptions must be positive and at least the points already redeemed")
     cum_rev = cum_alloc * cum_red / expected
     revenue = np.diff(np.r_[0.0, cum_rev])
-    prev_rev = np.r_[0.0, cum_rev[:-1]]
+    # Value per point expected to be redeemed; its change re-measures the earlier redemptions.
+    unit = cum_alloc / expected
+    prev_unit = np.r_[unit[0], unit[:-1]]
     prev_red = np.r_[0.0, cum_red[:-1]]
-    prev_alloc = np.r_[0.0, cum_alloc[:-1]]
-    # Catch-up: earlier redemptions (and earlier allocations) re-measured at the new estimate.
-    catch_up = prev_alloc * prev_red / expected - prev_rev
+    catch_up = (unit - prev_unit) * prev_red
     return pd.DataFrame({
         "allocated": allocated, "redeemed": redeemed, "cumulative_redeemed": cum_red,
         "expected_redemptions": expected, "redemption_share": cum_red / expected,
@@ -309,7 +310,7 @@ def liability_schedule(ledger: pd.DataFrame, period_ends, *, point_value: float,
     :func:`points_liability` with the estimate applied to all points issued so far.
     """
     ends = pd.DatetimeIndex(period_ends)
-    starts = ends[:-1].insert(0, pd.Timestamp.min)
+    starts = [pd.Timestamp("1900-01-01")] + list(ends[:-1])
     rows = []
     for start, end in zip(starts, ends):  # a few periods; each reads the (small) aggregated ledger
         window = ledger[(ledger["time"] >= start) & (ledger["time"] < end)]
@@ -325,5 +326,5 @@ def liability_schedule(ledger: pd.DataFrame, period_ends, *, point_value: float,
                           for s, p, r in zip(frame["sales"], frame["issued"], frame["redemption_rate"])]
     expected = frame["issued"].cumsum() * point_value * frame["redemption_rate"]
     schedule = points_liability(frame["allocated"], frame["redeemed"] * point_value, expected)
-    return pd.concat([frame[["period_end", "issued", "sales", "redemption_rate", "matured_points"]],
+    return pd.concat([frame[["period_end", "issued", "redeemed", "sales", "redemption_rate", "matured_points"]],
                       schedule.drop(columns=["redeemed"])], axis=1)

@@ -183,6 +183,10 @@ def _experiment(cfg, users, orders, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
     first30 = known & (age >= np.timedelta64(0, "s")) & (age < 30 * day)
     later = known & (age >= 30 * day) & (age < 90 * day)
     orders_30 = np.bincount(pos[first30], minlength=len(cohort))
+    first_order = np.full(len(cohort), np.datetime64("NaT"), dtype="datetime64[s]")
+    if first30.any():
+        firsts = pd.Series(t[first30]).groupby(pos[first30]).min()
+        first_order[firsts.index.to_numpy()] = firsts.to_numpy().astype("datetime64[s]")
     organic = np.bincount(pos[later], minlength=len(cohort)) > 0
     engagement = 1 - np.exp(-orders_30 / 1.5)
 
@@ -198,6 +202,10 @@ def _experiment(cfg, users, orders, rng) -> tuple[pd.DataFrame, pd.DataFrame]:
             rng.random(len(cohort))  # keep both tasks' streams the same length
         delay = (rng.exponential(6 * 86400, len(cohort)) % (29 * 86400)).astype(np.int64)
         when = reg[cohort] + delay.astype("timedelta64[s]")
+        # The shopping list is set up after the first order when there is one in the first 30 days.
+        after_first = first_order + (delay // 4).astype("timedelta64[s]")
+        use = ~np.isnat(first_order) & (after_first < reg[cohort] + 30 * day)
+        when = np.where(use, after_first, when) if task == CAUSAL_TASK else when
         rows.append(pd.DataFrame({"user_id": users["user_id"].to_numpy()[cohort], "task_id": task,
                                   "shown": shown.astype(np.int64), "completed": completed.astype(np.int64),
                                   "retained": retained.astype(np.int64)}))
