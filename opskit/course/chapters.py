@@ -154,6 +154,37 @@ _REGISTERED: list[Chapter] = [
             Section("打造留存闭环", ("orders",)),
         ),
     ),
+    Chapter(
+        "14", "14_precision_operations", "精细化运营：分层、内容与千人千面分发",
+        "会员等级、RFM、价格带兴趣标签在同一批用户上的区分力比较（Cramér's V），人群 × 需求矩阵与经多重比较校正的价值点位，"
+        "随机内容测试的人群 × 内容响应矩阵（Benjamini–Hochberg），公众号定向的触达、响应、退订与推送疲劳，企微社群推送，"
+        "物品协同过滤与矩阵分解推荐（按时间切分的 hit-rate@10、NDCG@10，对比热门榜），以及标签使用率、老客渗透空间与下一次活动的边际回报。",
+        required=("orders",),
+        sections=(
+            Section("背景与指导思想：三种分层方式的比较", ("orders", "order_lines", "member_tiers")),
+            Section("场景需求与价值点位", ("order_lines", "orders", "categories")),
+            Section("内容匹配：什么内容对什么人群有效", ("message_sends", "contents", "order_lines")),
+            Section("精准分发", ("message_sends", "wecom_members", "order_lines")),
+            Section("精细化运营的局限性", ("orders", "message_sends", "campaign_audience")),
+        ),
+    ),
+    Chapter(
+        "15", "15_gamification", "游戏化运营",
+        "用累计消费曲线判断有限游戏与无限游戏，游戏路线图与新手任务链的有序漏斗，从成长值分布设计多项式与几何等级曲线"
+        "（闭式解、精确反函数、3/6/12 个月等级分布，等级曲线设计器），等级权益成本与排队效应，任务随机实验（朴素差值、ITT、CACE），"
+        "成长值的过期、降级与保级模拟，积分的发行、兑换、沉淀与 IFRS 15 积分负债（累计追溯调整），以及游戏化的局限。",
+        required=("orders",),
+        sections=(
+            Section("背景与指导思想：有限游戏与无限游戏", ("orders",)),
+            Section("游戏路线图：关键时刻与关键任务", ("tasks", "task_log", "users")),
+            Section("角色与等级体系：等级曲线的设计", ("orders", "task_log", "tasks")),
+            Section("等级权益：成本、毛利与排队效应", ("orders", "order_lines", "categories")),
+            Section("任务体系：哪些任务真的提升留存", ("tasks", "task_log", "users", "task_experiment")),
+            Section("成长值：累计、过期、降级与保级", ("orders", "task_log", "tasks")),
+            Section("积分：一种货币，以及它在财务上的负债", ("points_ledger",)),
+            Section("游戏化运营的局限性", ("orders", "task_experiment", "referrals", "users")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from opskit.viral import users_at
 from opskit.viz.charts import viral_growth
+from opskit.viz.theme import PALETTE
 
 
 class ViralExplorer:
@@ -62,6 +65,115 @@ class ViralExplorer:
         from IPython.display import display
 
         viral_growth(self.k, self.cycle_time, self.u0, self.horizon_days)
+        plt.show()
+        box, _ = self.widget()
+        display(box)
+
+
+class LevelCurveDesigner:
+    """Design a level curve (geometric or polynomial) against the members' real growth value.
+
+    The state: curve kind, number of levels, growth value for level 2 and for the top level; the
+    readout: per level the growth value needed and the share of members there today, and the
+    months the median member needs to reach the next level. ``show()`` draws the static chart
+    first (papermill/nbval), then the controls; ``state()`` / ``to_json()`` export the design.
+    """
+
+    def __init__(self, growth, monthly_median: float, kind: str = "geometric", levels: int = 8,
+                 first_xp: float = 100.0, top_xp: float = 20000.0):
+        import numpy as np
+
+        self.growth = np.asarray(growth, dtype=float)
+        self.monthly_median = float(monthly_median)
+        self.kind, self.levels = kind, int(levels)
+        self.first_xp, self.top_xp = float(first_xp), float(top_xp)
+
+    def curve(self) -> dict:
+        from opskit.loyalty import design_geometric_curve, design_poly_curve
+
+        design = design_geometric_curve if self.kind == "geometric" else design_poly_curve
+        return design(self.first_xp, self.top_xp, self.levels)
+
+    def table(self):
+        import numpy as np
+        import pandas as pd
+
+        from opskit.loyalty import curve_level, curve_xp
+
+        curve = self.curve()
+        lv = np.arange(1, self.levels + 1)
+        need = curve_xp(curve, lv)
+        reached = curve_level(curve, self.growth)
+        share = pd.Series(reached).value_counts(normalize=True).reindex(lv, fill_value=0.0).to_numpy()
+        step = np.diff(np.r_[need, np.nan])
+        months = step / self.monthly_median if self.monthly_median > 0 else np.full(len(lv), np.inf)
+        return pd.DataFrame({"level": lv, "growth_needed": need, "member_share": share,
+                             "months_to_next_at_median": months})
+
+    def state(self) -> dict:
+        t = self.table()
+        curve = self.curve()
+        return {"kind": self.kind, "levels": self.levels, "first_xp": self.first_xp, "top_xp": self.top_xp,
+                "parameters": {k: round(v, 6) for k, v in curve.items() if isinstance(v, float)},
+                "growth_needed": [round(float(v), 1) for v in t["growth_needed"]],
+                "member_share": [round(float(v), 4) for v in t["member_share"]],
+                "months_to_next_at_median": [None if not np.isfinite(v) else round(float(v), 2)
+                                             for v in t["months_to_next_at_median"]]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.state(), ensure_ascii=False)
+
+    def to_markdown(self) -> str:
+        t = self.table()
+        rows = [f"| Lv{int(r.level)} | {r.growth_needed:,.0f} | {r.member_share:.1%} | "
+                + ("—" if not np.isfinite(r.months_to_next_at_median) else f"{r.months_to_next_at_median:.1f}") + " |"
+                for r in t.itertuples()]
+        return ("| 等级 | 所需累计成长值 | 当前会员占比 | 中位会员升到下一级所需月数 |\n|---|---|---|---|\n"
+                + "\n".join(rows))
+
+    def draw(self, ax=None):
+        import matplotlib.pyplot as plt
+
+        t = self.table()
+        if ax is None:
+            _, ax = plt.subplots(figsize=(10, 4))
+        ax.bar(t["level"].astype(str), t["member_share"], color=PALETTE[0])
+        ax.set(title=f"{'几何' if self.kind == 'geometric' else '多项式'}等级曲线下的会员分布（{self.levels} 级）",
+               xlabel="等级", ylabel="会员占比")
+        return ax
+
+    def widget(self):
+        import ipywidgets as w
+        import matplotlib.pyplot as plt
+
+        kind = w.Dropdown(options=[("几何曲线", "geometric"), ("多项式曲线", "poly")], value=self.kind, description="曲线")
+        levels = w.IntSlider(value=self.levels, min=4, max=15, description="等级数")
+        first = w.FloatLogSlider(value=self.first_xp, base=10, min=1, max=4, description="Lv2 门槛")
+        top = w.FloatLogSlider(value=self.top_xp, base=10, min=3, max=6, description="顶级门槛")
+        out, text = w.Output(), w.HTML()
+
+        def redraw(*_):
+            self.kind, self.levels, self.first_xp, self.top_xp = kind.value, levels.value, first.value, top.value
+            try:
+                self.table()
+            except ValueError as error:
+                text.value = f"无法设计：{error}"
+                return
+            text.value = self.to_markdown().replace("\n", "<br>")
+            with out:
+                out.clear_output(wait=True)
+                self.draw()
+                plt.show()
+
+        for control in (kind, levels, first, top):
+            control.observe(redraw, names="value")
+        return w.VBox([w.HBox([kind, levels]), w.HBox([first, top]), text, out]), redraw
+
+    def show(self) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        self.draw()
         plt.show()
         box, _ = self.widget()
         display(box)

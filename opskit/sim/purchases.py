@@ -6,7 +6,8 @@
 * Repeat orders follow BG/NBD in weeks from the first order: while alive, Poisson(lambda) with
   lambda ~ Gamma(r, alpha); after each repeat order the buyer drops out with p ~ Beta(a, b).
 * Amount paid per order follows Gamma-Gamma: z ~ Gamma(p, nu), nu ~ Gamma(q, v) (rates).
-* Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link).
+* Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link);
+  inside a category the SKU follows the user's taste and staples (:mod:`opskit.sim.tastes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from opskit.sim import tastes
 from opskit.sim.acquisition import CHANNELS, HOURLY, Population
 from opskit.sim.config import WorldConfig, rng_for
 from opskit.sim.tables import DAY_S, WEEK_S, conform, labels, timestamps
@@ -81,6 +83,7 @@ TRUTHS: dict[str, object] = {
     "cross_category_link": "烘焙 ⇒ 乳品",
     "cross_category_add_probability": LINK_ADD_PROBABILITY,
     "cross_category_basket_lift_floor": LINK_LIFT_FLOOR,
+    **tastes.TRUTHS,
 }
 
 CARD = f"""\
@@ -102,7 +105,7 @@ CARD = f"""\
   所以其他品类对之间 lift ≈ 1。明细金额按 SKU 单价 × 数量分摊订单原价（分为单位，精确相加）。
 - **埋点：跨品类关联 烘焙 ⇒ 乳品。** 含烘焙而不含乳品的订单，以 {LINK_ADD_PROBABILITY:.0%} 的概率再加一行乳品；
   订单层面 lift(烘焙 ⇒ 乳品) 远大于 {LINK_LIFT_FLOOR}，其他品类对之间 lift ≈ 1（约 0.9–1.1）。
-"""
+""" + tastes.CARD
 
 
 @dataclass
@@ -255,9 +258,12 @@ def simulate_lines(cfg: WorldConfig, book: OrderBook) -> dict[str, np.ndarray]:
     order = np.repeat(np.arange(n_orders), n_lines)
     category = np.searchsorted(CATEGORY_CDF, rng.random(len(order))).astype(np.int8)
     order, category = _add_linked_lines(rng, order, category, n_lines)
-    sku_rank = np.searchsorted(SKU_ZIPF_CDF, rng.random(len(order))).astype(np.int16)
+    prices = sku_prices(cfg)
+    # Which SKU of the category: the user's taste and staples (opskit.sim.tastes).
+    sku_rank = tastes.personal_skus(cfg, book.user[order], category, rng.random(len(order)), prices,
+                                    SKU_ZIPF_CDF, len(book.t_first))
     quantity = (1 + rng.poisson(0.4, len(order))).astype(np.int16)
-    weight = sku_prices(cfg)[category, sku_rank] * quantity
+    weight = prices[category, sku_rank] * quantity
     gross_cents = np.round((book.amount + book.discount) * 100).astype(np.int64)
     share = weight / np.bincount(order, weights=weight, minlength=n_orders)[order]
     cents = np.floor(gross_cents[order] * share).astype(np.int64)

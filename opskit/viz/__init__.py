@@ -4,7 +4,9 @@
 from opskit.viz.charts import (
                                better_worse,
                                funnel,
+                               heatmap,
                                layer_diagram,
+                               level_curves,
                                metric_tree,
                                sankey,
                                stakeholder_map,
@@ -25,4 +27,5 @@ from opskit.viz.theme import (
 
 __all__ = ["FONT_FAMILY", "GREY", "HIGHLIGHT", "PALETTE", "bar_labels", "better_worse", "fmt_pct",
            "fmt_yuan", "font_path", "funnel", "layer_diagram", "metric_tree", "register_font", "sankey",
-           "set_theme", "stakeholder_map", "viral_growth"]
+           "set_theme", "stakeholder_map", "viral_growth",
+           "heatmap", "level_curves"]

@@ -240,3 +240,56 @@ def layer_diagram(layers, title: str | None = None, ax=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def heatmap(matrix: pd.DataFrame, ax=None, title: str | None = None, fmt: str = "{:.2f}", cmap: str = "RdBu_r",
+            center: float | None = 1.0, marks: pd.DataFrame | None = None, xlabel: str = "", ylabel: str = ""):
+    """A labelled heatmap of a small matrix (segments × needs or contents), values written in the cells.
+
+    ``center``: the value shown white (1 for an index or a lift); ``marks``: a boolean frame of the
+    same shape whose True cells get a box (e.g. the cells that survive a multiple-comparison test).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 * matrix.shape[1] + 3, 0.55 * matrix.shape[0] + 1.5))
+    values = matrix.to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if center is not None and len(finite):
+        span = max(abs(finite.max() - center), abs(center - finite.min()), 1e-9)
+        vmin, vmax = center - span, center + span
+    else:
+        vmin, vmax = (finite.min(), finite.max()) if len(finite) else (0, 1)
+    ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), labels=[str(c) for c in matrix.columns], rotation=30, ha="right")
+    ax.set_yticks(range(matrix.shape[0]), labels=[str(i) for i in matrix.index])
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=9)
+    if marks is not None:
+        from matplotlib.patches import Rectangle
+
+        for (i, j), flag in np.ndenumerate(marks.reindex_like(matrix).fillna(False).to_numpy(dtype=bool)):
+            if flag:
+                ax.add_patch(Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, lw=2.2, edgecolor=HIGHLIGHT))
+    ax.grid(False)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def level_curves(curves: Mapping[str, np.ndarray], levels: np.ndarray, ax=None, title: str | None = None,
+                 markers: Mapping[str, float] | None = None):
+    """Cumulative growth value needed per level for several level curves, with reference lines
+    (e.g. the median member's growth value after 3/6/12 months)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    for (name, xp), color in zip(curves.items(), PALETTE):
+        ax.plot(levels, xp, marker="o", color=color, label=name)
+    for (name, value), style in zip((markers or {}).items(), ["--", ":", "-."] * 3):
+        ax.axhline(value, color=GREY, ls=style, lw=1)
+        ax.text(levels[0], value, f" {name}", va="bottom", fontsize=9, color=GREY)
+    ax.set(xlabel="等级", ylabel="累计成长值", yscale="log")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
