@@ -239,6 +239,15 @@ def category_roles(profile: pd.DataFrame, *, penetration: str = "penetration", m
     return out
 
 
+def new_products(orders: pd.DataFrame, order_lines: pd.DataFrame, *, start, end) -> pd.DataFrame:
+    """Products first sold in ``[start, end)`` with their amount there (named query ``new_products``):
+    ``sku_id, category_id, first_time, amount``. Their amount per category is GROW's W 延展力."""
+    out = engine.run("new_products", {"start": pd.Timestamp(start), "end": pd.Timestamp(end)},
+                     orders=orders[["order_id", "order_time"]],
+                     order_lines=order_lines[["order_id", "sku_id", "category_id", "line_amount"]])
+    return out[out["is_new"]].drop(columns="is_new").reset_index(drop=True)
+
+
 def grow(before: pd.DataFrame, after: pd.DataFrame, *, customer: str = "user_id", item: str = "category",
          amount: str = "amount", widen: pd.Series | None = None) -> pd.DataFrame:
     """GROW decomposition of each item's amount change between two periods, exact.

@@ -319,3 +319,15 @@ def group_modes(members: pd.DataFrame, touches: pd.DataFrame, group_orders: pd.D
     promo = table["promo_share"] > table["promo_share"].median()
     table["mode"] = np.select([busy & promo, busy & ~promo, ~busy & promo], list(MODES)[:3], default=list(MODES)[3])
     return table
+
+
+def content_table(touches: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """Per content type of the touches: touches, clicks, click_rate and mute / unsubscribe rates per
+    touch (named query ``touch_content``). Without a content column every touch is '未知'."""
+    cutoff = _cutoff(touches["touch_time"], as_of)
+    frame = touches[["touch_time", "clicked", "muted", "unsubscribed"]].assign(
+        content=touches["content"] if "content" in touches else None)
+    table = engine.run("touch_content", {"as_of": cutoff}, touches=frame).set_index("content")
+    for flag, rate in (("clicks", "click_rate"), ("muted", "mute_rate"), ("unsubscribed", "unsubscribe_rate")):
+        table[rate] = table[flag] / table["touches"]
+    return table

@@ -83,8 +83,8 @@ def period_start(index, period: str = "week") -> pd.DatetimeIndex:
     return pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[us]"))
 
 
-_UNIT_COLUMNS = ("customer", "choice_period", "pre", "post", "control_post", "control_var", "controls",
-                 "all_control_post")
+_UNIT_COLUMNS = ("customer", "choice_period", "pre", "post", "control_pre", "control_post", "control_var",
+                 "controls", "all_control_pre", "all_control_post")
 
 
 @dataclass
@@ -93,9 +93,10 @@ class MatchedComparison:
 
     ``summary``: n_chosen, n_matched, effect (mean over matched choosers of their post activity minus
     that of their matched controls), se, ci_low, ci_high, naive_gap (choosers' post activity minus that
-    of all eligible non-choosers of the same period), before_after (choosers' post minus their own pre,
-    scaled to the same number of periods), chosen_pre, chosen_post and matched_post (means over the
-    matched choosers). ``units``: one row per chooser with a complete post window.
+    of all eligible non-choosers of the same period), naive_pre_gap (the same over the pre periods: how
+    different the choosers already were), before_after (choosers' post minus their own pre,
+    scaled to the same number of periods), all_pre and all_post (all eligible non-choosers), chosen_pre,
+    chosen_post, matched_pre and matched_post (means over the matched choosers and their controls). ``units``: one row per chooser with a complete post window.
     """
 
     summary: pd.Series
@@ -179,6 +180,7 @@ def matched_pre_post(panel: pd.DataFrame, chosen: pd.Series, population: pd.Seri
         strata, inverse = np.unique(key[control], return_inverse=True)
         size = np.bincount(inverse, minlength=len(strata))
         total = np.bincount(inverse, weights=post_sum[control], minlength=len(strata))
+        pre_mean = np.bincount(inverse, weights=pre_sum[control], minlength=len(strata)) / np.maximum(size, 1)
         squares = np.bincount(inverse, weights=post_sum[control] ** 2, minlength=len(strata))
         mean = total / np.maximum(size, 1)
         var = np.where(size > 1, (squares - size * mean ** 2) / np.maximum(size - 1, 1), 0.0)
@@ -188,9 +190,11 @@ def matched_pre_post(panel: pd.DataFrame, chosen: pd.Series, population: pd.Seri
         parts["choice_period"].append(np.full(len(treated), a))
         parts["pre"].append(pre_sum[treated])
         parts["post"].append(post_sum[treated])
+        parts["control_pre"].append(np.where(found, pre_mean[at] if len(strata) else np.nan, np.nan))
         parts["control_post"].append(np.where(found, mean[at] if len(strata) else np.nan, np.nan))
         parts["control_var"].append(np.where(found, var[at] if len(strata) else np.nan, np.nan))
         parts["controls"].append(np.where(found, size[at] if len(strata) else 0, 0))
+        parts["all_control_pre"].append(np.full(len(treated), pre_sum[control].mean() if len(control) else np.nan))
         parts["all_control_post"].append(np.full(len(treated), post_sum[control].mean() if len(control) else np.nan))
     units = pd.DataFrame({name: np.concatenate(values) if values else [] for name, values in parts.items()})
     units["choice_period"] = period_start(units["choice_period"].to_numpy(dtype=np.int64), period)
@@ -220,8 +224,12 @@ def _summarise(units: pd.DataFrame, n_chosen: int, pre: int, post: int) -> pd.Se
         "ci_low": effect - 1.96 * se,
         "ci_high": effect + 1.96 * se,
         "naive_gap": float((units["post"] - units["all_control_post"]).mean()) if len(units) else np.nan,
+        "naive_pre_gap": float((units["pre"] - units["all_control_pre"]).mean()) if len(units) else np.nan,
+        "all_pre": float(units["all_control_pre"].mean()) if len(units) else np.nan,
+        "all_post": float(units["all_control_post"].mean()) if len(units) else np.nan,
         "before_after": float((units["post"] - units["pre"] * post / pre).mean()) if len(units) else np.nan,
         "chosen_pre": float(matched["pre"].mean()) if n else np.nan,
         "chosen_post": float(matched["post"].mean()) if n else np.nan,
+        "matched_pre": float(matched["control_pre"].mean()) if n else np.nan,
         "matched_post": float(matched["control_post"].mean()) if n else np.nan,
     })

@@ -240,3 +240,54 @@ def layer_diagram(layers, title: str | None = None, ax=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def category_pyramid(roles: Mapping[str, list[str]], ax=None, title: str | None = None,
+                     tiers=("形象", "利润", "引流"), side: str = "补充"):
+    """The category pyramid: ``tiers`` from the top (narrow) to the base (wide), each listing its
+    categories; ``side`` (supplementary categories) in a box beside the pyramid."""
+    from matplotlib.patches import FancyBboxPatch, Polygon
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 5))
+    n = len(tiers)
+    for level, tier in enumerate(tiers):          # level 0 = top
+        top_w, bottom_w = level / n, (level + 1) / n
+        y0, y1 = n - level - 1, n - level
+        shape = [(-bottom_w * 3, y0), (bottom_w * 3, y0), (top_w * 3, y1), (-top_w * 3, y1)]
+        ax.add_patch(Polygon(shape, closed=True, facecolor=PALETTE[level % len(PALETTE)], alpha=0.85,
+                             edgecolor="white", linewidth=2))
+        names = roles.get(tier, [])
+        ax.text(0, y0 + 0.62, f"{tier}品", ha="center", va="center", fontsize=12, color="white")
+        ax.text(0, y0 + 0.3, "、".join(names) if names else "（无）", ha="center", va="center", fontsize=9,
+                color="white", wrap=True)
+    extra = roles.get(side, [])
+    ax.add_patch(FancyBboxPatch((3.4, 0.2), 2.2, 1.6, boxstyle="round,pad=0.05", facecolor=GREY, alpha=0.5,
+                                linewidth=0))
+    ax.text(4.5, 1.45, f"{side}品", ha="center", va="center", fontsize=12)
+    ax.text(4.5, 0.85, "\n".join(extra) if extra else "（无）", ha="center", va="center", fontsize=9)
+    ax.set_xlim(-3.3, 5.8)
+    ax.set_ylim(-0.1, n + 0.1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def gains_chart(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None = None, best_share=None):
+    """Cumulative gains curves (``share``, ``gain`` columns, as :func:`opskit.audience.gains_curve`) with
+    the random diagonal and the perfect curve of the first one; ``best_share`` marks a chosen audience."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    first = next(iter(curves.values()))
+    ax.plot(first["share"], first["perfect"], color=GREY, ls=":", label="完美排序")
+    ax.plot(first["share"], first["share"], color=GREY, ls="--", label="随机触达")
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(curve["share"], curve["gain"], color=PALETTE[i % len(PALETTE)], lw=2, label=name)
+    if best_share is not None:
+        ax.axvline(best_share, color=HIGHLIGHT, lw=1, label=f"选定人群：前 {fmt_pct(best_share, 0)}")
+    ax.set(xlabel="按得分从高到低触达的人数占比", ylabel="覆盖的种子型用户占比", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax

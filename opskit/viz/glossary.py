@@ -29,6 +29,13 @@ LABELS: dict[str, str] = {
     "estimate": "估计值", "se": "标准误", "ci_low": "置信下限", "ci_high": "置信上限",
     "p_value": "p 值", "lift": "提升度", "support": "支持度", "confidence": "置信度",
     "effect": "效应", "n": "样本量",
+    # categories and private domain (chapters 07, 08)
+    "penetration": "渗透率", "frequency": "购买频次", "purchases": "购买次数", "spend_per_purchase": "每次购买金额",
+    "universe": "顾客数", "antecedent": "前项", "consequent": "后项", "leverage": "杠杆", "conviction": "确信度",
+    "lead_lift": "引导提升度", "repeat_rate": "复购率", "entry_share": "入口占比", "entry_value": "新客长期价值",
+    "gain": "G 渗透力", "retain": "R 复购力", "boost": "O 价格力", "widen": "W 延展力", "delta": "变化",
+    "naive_gap": "直接对比差距", "joins": "入群人数", "reach": "触达人数", "conversion": "转化率",
+    "customer_key": "顾客键", "id_type": "标识类型",
 }
 
 
