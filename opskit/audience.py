@@ -189,19 +189,20 @@ def gains_table(y_true, score, bins: int = 10) -> pd.DataFrame:
 
 
 def audience_size(y_true, score, *, value_per_positive: float, cost_per_reach: float,
-                  population: int | None = None) -> pd.DataFrame:
+                  population: int | None = None, points: int = 21) -> pd.DataFrame:
     """Expected profit of reaching the top k rows, for every k, from held-out outcomes.
 
     Reaching the top k of the held-out ranking finds gain(k) positives; scaled to a ``population``
     of the same mix (default: the held-out size), the profit is positives × ``value_per_positive``
-    − reached × ``cost_per_reach``. Returns one row per k (share, reached, positives, profit, and the
-    marginal rate of the last 1% reached) and ``attrs["best"]``, the row of the best k. Reaching
-    nobody (profit 0) is a valid answer.
+    − reached × ``cost_per_reach``. The shares run over ``points`` evenly spaced values (default: steps
+    of 5%; a finer grid chases the noise of a small held-out set). Returns one row per share (share,
+    reached, positives, profit, and the rate of positives in the last step) and ``attrs["best"]``,
+    the row of the best share. Reaching nobody (profit 0) is a valid answer.
     """
     y = np.asarray(y_true, dtype=float)
     n = len(y)
     scale = (population or n) / n
-    curve = gains_curve(y, score, points=101)
+    curve = gains_curve(y, score, points=points)
     reached = curve["share"] * n * scale
     positives = curve["gain"] * y.sum() * scale
     out = pd.DataFrame({"share": curve["share"], "reached": reached, "positives": positives})

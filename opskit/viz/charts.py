@@ -254,19 +254,23 @@ def category_pyramid(roles: Mapping[str, list[str]], ax=None, title: str | None 
     for level, tier in enumerate(tiers):          # level 0 = top
         top_w, bottom_w = level / n, (level + 1) / n
         y0, y1 = n - level - 1, n - level
-        shape = [(-bottom_w * 3, y0), (bottom_w * 3, y0), (top_w * 3, y1), (-top_w * 3, y1)]
+        shape = [(-bottom_w * 4, y0), (bottom_w * 4, y0), (top_w * 4, y1), (-top_w * 4, y1)]
         ax.add_patch(Polygon(shape, closed=True, facecolor=PALETTE[level % len(PALETTE)], alpha=0.85,
                              edgecolor="white", linewidth=2))
-        names = roles.get(tier, [])
-        ax.text(0, y0 + 0.62, f"{tier}品", ha="center", va="center", fontsize=12, color="white")
-        ax.text(0, y0 + 0.3, "、".join(names) if names else "（无）", ha="center", va="center", fontsize=9,
-                color="white", wrap=True)
+        names = list(roles.get(tier, []))
+        per_line = level + 2                       # the narrow top holds fewer names per line
+        lines = ["、".join(names[i:i + per_line]) for i in range(0, len(names), per_line)] or ["（无）"]
+        ax.text(0, y0 + (0.55 if level == 0 else 0.68), f"{tier}品", ha="center", va="center", fontsize=12,
+                color="white")
+        ax.text(0, y0 + (0.22 if level == 0 else 0.32), "\n".join(lines), ha="center", va="center", fontsize=9,
+                color="white", linespacing=1.4)
     extra = roles.get(side, [])
-    ax.add_patch(FancyBboxPatch((3.4, 0.2), 2.2, 1.6, boxstyle="round,pad=0.05", facecolor=GREY, alpha=0.5,
+    ax.add_patch(FancyBboxPatch((4.4, 0.05), 2.2, 1.9, boxstyle="round,pad=0.05", facecolor=GREY, alpha=0.5,
                                 linewidth=0))
-    ax.text(4.5, 1.45, f"{side}品", ha="center", va="center", fontsize=12)
-    ax.text(4.5, 0.85, "\n".join(extra) if extra else "（无）", ha="center", va="center", fontsize=9)
-    ax.set_xlim(-3.3, 5.8)
+    ax.text(5.5, 1.7, f"{side}品", ha="center", va="center", fontsize=12)
+    ax.text(5.5, 0.85, "\n".join(extra) if extra else "（无）", ha="center", va="center", fontsize=9,
+            linespacing=1.5)
+    ax.set_xlim(-4.3, 6.8)
     ax.set_ylim(-0.1, n + 0.1)
     ax.axis("off")
     if title:
