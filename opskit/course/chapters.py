@@ -185,6 +185,37 @@ _REGISTERED: list[Chapter] = [
             Section("游戏化运营的局限性", ("orders", "task_experiment", "referrals", "users")),
         ),
     ),
+    Chapter(
+        "07", "07_private_domain", "私域精细化运营",
+        "公域与私域的触达成本和顾客价值，用入群前匹配对照估计社群的真实增量（自选择陷阱），按数据给社群分型，"
+        "引流触点的转化、单位成本与新成员留存，触达频次的疲劳点，引流→培育→转化漏斗及其两期变化的精确拆解，"
+        "DMP lookalike 人群扩展（留出检验、增益曲线、按成本选人群规模）与 CDP 身份打通（并查集、枢纽标识、重复身份对指标的影响）。",
+        required=("orders",),
+        sections=(
+            Section("公域流量 vs. 私域流量", ("orders", "wecom_members")),
+            Section("私域运营模式", ("wecom_members", "wecom_touches")),
+            Section("私域引流策略", ("wecom_members",)),
+            Section("私域培育策略", ("wecom_touches",)),
+            Section("私域转化策略", ("wecom_members", "wecom_touches")),
+            Section("精准洞察：DMP 人群扩展", ("users", "events", "orders")),
+            Section("精准洞察：CDP 身份打通", ("identity_links",)),
+            Section("DTC 增长工程"),
+        ),
+    ),
+    Chapter(
+        "08", "08_category", "品类精细化运营",
+        "品类价值、入口占比与新客长期价值及品类金字塔，渗透率 × 频次 × 每次金额的 Kantar 恒等式与双重危险，"
+        "订单层面的关联规则与按时间先后的引导性分析，品类复购率与复购间隔及提频的选择偏差，"
+        "GROW 模型（大盘、渗透力、复购力、价格力、延展力）的精确拆解。",
+        required=("orders", "order_lines"),
+        sections=(
+            Section("品类价值分析与品类金字塔", ("orders", "order_lines")),
+            Section("品类渗透率分析", ("orders", "order_lines")),
+            Section("跨品类运营", ("orders", "order_lines")),
+            Section("品类提频与留存", ("orders", "order_lines")),
+            Section("GROW 商品精细化运营模型", ("orders", "order_lines")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

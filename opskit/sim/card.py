@@ -14,7 +14,8 @@ from opskit.sim.world import DEMO_N_USERS, peripheral_modules
 PART_TITLES = {"acquisition": "获客", "purchases": "购买", "behaviour": "行为", "experiments": "实验",
                "loyalty": "会员", "community": "社群", "campaigns": "活动", "homepage": "首页资源位",
                "kol": "达人", "survey": "问卷", "business": "业务线",
-               "messaging": "消息触达", "gamification": "任务体系"}
+               "messaging": "消息触达", "gamification": "任务体系", "private_domain": "私域运营",
+               "identity": "身份关联"}
 DTYPE_LABELS = {"int": "整数", "float": "小数", "str": "文本", "datetime": "时间", "date": "日期",
                 "bool": "布尔"}
 
@@ -42,6 +43,13 @@ MEASURED_LABELS = {
     "referral_k_factor": "K = i × c",
     "orders_per_user": "人均订单数",
     "buyer_share": "下过单的用户占比",
+    "lead_lift_seafood_grain_oil": "引导性：首购水产海鲜后 30 天内订单含粮油调味的比例 ÷ 平时",
+    "lead_lift_grain_oil_seafood": "对照：首购粮油调味后 30 天内订单含水产海鲜的比例 ÷ 平时",
+    "unsubscribe_rate_up_to_fatigue": "每周触达 ≤ 3 条的成员周退订率",
+    "unsubscribe_rate_beyond_fatigue": "每周触达 > 3 条的成员周退订率",
+    "group_orders_per_member_month": "在群成员每 30 天的社群订单数",
+    "identity_components_with_hubs": "身份图连通分量数（含门店共享平板）",
+    "identity_components_without_hubs": "身份图连通分量数（剔除门店共享平板）= 真实人数",
 }
 
 

@@ -8,6 +8,8 @@
 * Amount paid per order follows Gamma-Gamma: z ~ Gamma(p, nu), nu ~ Gamma(q, v) (rates).
 * Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link);
   inside a category the SKU follows the user's taste and staples (:mod:`opskit.sim.tastes`).
+* Over time: a customer's first 水产海鲜 order leads to 粮油调味 in the next LEAD_WINDOW_DAYS days
+  (the planted 引导性 link, drawn from its own stream), and a few SKUs launch mid-way (新品).
 """
 
 from __future__ import annotations
@@ -71,6 +73,17 @@ BASKET_SHAPE = 3.0
 LINK_FROM, LINK_TO = 5, 4        # 烘焙 (bakery) -> 乳品 (dairy)
 LINK_ADD_PROBABILITY = 0.6       # a bakery basket without dairy gets a dairy line
 LINK_LIFT_FLOOR = 2.0
+# The time-ordered (引导性) link: within LEAD_WINDOW_DAYS after a customer's first 水产海鲜 order,
+# each later order without 粮油调味 gets a 粮油调味 line with LEAD_ADD_PROBABILITY.
+LEAD_FROM, LEAD_TO = 3, 6        # 水产海鲜 (seafood) -> 粮油调味 (grain_oil)
+LEAD_WINDOW_DAYS = 30
+LEAD_ADD_PROBABILITY = 0.4
+LEAD_LIFT_FLOOR = 2.0
+# New SKUs (新品): these popularity ranks of these categories only sell from NEW_SKU_LAUNCH on;
+# before it, their draws fall on the other SKUs of the category.
+NEW_SKU_CATEGORIES = (4, 7, 8)   # 乳品, 休闲零食, 酒水饮料
+NEW_SKU_RANKS = (3, 4)           # the 4th and 5th most popular SKU of each
+NEW_SKU_LAUNCH = "2025-07-01"
 
 TRUTHS: dict[str, object] = {
     "bgnbd_time_unit": "week",
@@ -83,6 +96,15 @@ TRUTHS: dict[str, object] = {
     "cross_category_link": "烘焙 ⇒ 乳品",
     "cross_category_add_probability": LINK_ADD_PROBABILITY,
     "cross_category_basket_lift_floor": LINK_LIFT_FLOOR,
+    "lead_link": "水产海鲜 → 粮油调味",
+    "lead_window_days": LEAD_WINDOW_DAYS,
+    "lead_add_probability": LEAD_ADD_PROBABILITY,
+    "lead_lift_floor": LEAD_LIFT_FLOOR,
+    "lead_other_pairs": "其他品类对的时间先后 lift ≈ 1（0.8–1.25）",
+    "new_skus": [f"{SKU_PREFIX[c]}{r + 1:03d}" for c in NEW_SKU_CATEGORIES for r in NEW_SKU_RANKS],
+    "new_sku_launch": NEW_SKU_LAUNCH,
+    "new_sku_incremental_category_gmv": 0.0,
+    "category_effect_on_order_frequency": 0.0,
     **tastes.TRUTHS,
 }
 
@@ -105,6 +127,13 @@ CARD = f"""\
   所以其他品类对之间 lift ≈ 1。明细金额按 SKU 单价 × 数量分摊订单原价（分为单位，精确相加）。
 - **埋点：跨品类关联 烘焙 ⇒ 乳品。** 含烘焙而不含乳品的订单，以 {LINK_ADD_PROBABILITY:.0%} 的概率再加一行乳品；
   订单层面 lift(烘焙 ⇒ 乳品) 远大于 {LINK_LIFT_FLOOR}，其他品类对之间 lift ≈ 1（约 0.9–1.1）。
+- **埋点：引导性商品 水产海鲜 → 粮油调味（按时间先后）。** 顾客第一次买水产海鲜之后 {LEAD_WINDOW_DAYS} 天内的每一笔订单，
+  若不含粮油调味，以 {LEAD_ADD_PROBABILITY:.0%} 的概率再加一行粮油调味（独立的随机流 lead_link，其他订单明细不变）。
+  对首购水产海鲜之前没买过粮油调味的顾客，窗口内订单含粮油调味的比例是平时的 {LEAD_LIFT_FLOOR} 倍以上；其他品类对 ≈ 1。
+  同一订单内两者并无关联（订单层面 lift ≈ 1）：这是“先买 A、后买 B”的引导，不是“一起买”。
+- **新品：** 乳品、休闲零食、酒水饮料各有 2 个 SKU（热度第 4、5 名）从 {NEW_SKU_LAUNCH} 起上架；上架前这部分需求落在同品类其他 SKU 上。
+  新品只替代老品，不带来品类增量（品类成交额的增量为 0）。
+- 品类不影响下单频率：订单何时发生与买什么品类无关（BG/NBD），“买了某品类的顾客下单更频繁”全是选择效应。
 """ + tastes.CARD
 
 
@@ -259,10 +288,13 @@ def simulate_lines(cfg: WorldConfig, book: OrderBook) -> dict[str, np.ndarray]:
     category = np.searchsorted(CATEGORY_CDF, rng.random(len(order))).astype(np.int8)
     order, category = _add_linked_lines(rng, order, category, n_lines)
     prices = sku_prices(cfg)
-    # Which SKU of the category: the user's taste and staples (opskit.sim.tastes).
-    sku_rank = tastes.personal_skus(cfg, book.user[order], category, rng.random(len(order)), prices,
-                                    SKU_ZIPF_CDF, len(book.t_first))
+    # Which SKU of the category: the user's taste and staples (opskit.sim.tastes); SKUs not yet
+    # launched fall on the category's other SKUs.
+    u = rng.random(len(order))
+    sku_rank = tastes.personal_skus(cfg, book.user[order], category, u, prices, SKU_ZIPF_CDF, len(book.t_first))
+    sku_rank = _before_launch(cfg, sku_rank, u, category, book.t[order])
     quantity = (1 + rng.poisson(0.4, len(order))).astype(np.int16)
+    order, category, sku_rank, quantity = _add_lead_lines(cfg, book, order, category, sku_rank, quantity)
     weight = prices[category, sku_rank] * quantity
     gross_cents = np.round((book.amount + book.discount) * 100).astype(np.int64)
     share = weight / np.bincount(order, weights=weight, minlength=n_orders)[order]
@@ -291,6 +323,56 @@ def _add_linked_lines(rng: np.random.Generator, order: np.ndarray, category: np.
     out_category[np.arange(len(order)) + shift[order]] = category
     out_category[np.cumsum(new_n)[extra == 1] - 1] = LINK_TO
     return np.repeat(np.arange(n_orders), new_n), out_category
+
+
+def _before_launch(cfg: WorldConfig, rank: np.ndarray, u: np.ndarray, category: np.ndarray,
+                   t: np.ndarray) -> np.ndarray:
+    """Before the launch date the new SKUs of NEW_SKU_CATEGORIES are not on sale: a line that drew
+    one falls, with the same uniform draw, on the category's other SKUs."""
+    weights = np.diff(np.r_[0.0, SKU_ZIPF_CDF])
+    weights[list(NEW_SKU_RANKS)] = 0.0
+    cdf_before = np.cumsum(weights) / weights.sum()
+    launch = int((pd.Timestamp(NEW_SKU_LAUNCH) - cfg.start).total_seconds())
+    early = np.isin(category, NEW_SKU_CATEGORIES) & (t < launch) & np.isin(rank, NEW_SKU_RANKS)
+    rank = rank.copy()
+    rank[early] = np.minimum(np.searchsorted(cdf_before, u[early]), SKUS_PER_CATEGORY - 1)
+    return rank.astype(np.int16)
+
+
+def _add_lead_lines(cfg: WorldConfig, book: OrderBook, order: np.ndarray, category: np.ndarray,
+                    sku_rank: np.ndarray, quantity: np.ndarray):
+    """The planted 引导性 link, from its own random stream so the other lines keep their draws.
+
+    Orders of a customer placed within LEAD_WINDOW_DAYS after their first LEAD_FROM order (strictly
+    later) and without LEAD_TO get one LEAD_TO line with LEAD_ADD_PROBABILITY, at the end of the
+    order's block (lines stay grouped by order and each order's first line is unchanged).
+    """
+    rng = rng_for(cfg, "lead_link")
+    n_orders = len(book.t)
+    has_from = np.bincount(order, weights=category == LEAD_FROM, minlength=n_orders) > 0
+    has_to = np.bincount(order, weights=category == LEAD_TO, minlength=n_orders) > 0
+    first_from = np.full(len(book.t_first), np.inf)
+    np.minimum.at(first_from, book.user[has_from], book.t[has_from])
+    since = book.t - first_from[book.user]
+    in_window = (since > 0) & (since <= LEAD_WINDOW_DAYS * DAY_S)
+    extra = (in_window & ~has_to & (rng.random(n_orders) < LEAD_ADD_PROBABILITY)).astype(np.int64)
+    n_lines = np.bincount(order, minlength=n_orders)
+    shift = np.cumsum(extra) - extra
+    new_n = n_lines + extra
+    at = np.arange(len(order)) + shift[order]
+    added = np.cumsum(new_n)[extra == 1] - 1
+    n_added = len(added)
+
+    def spread(values, fill):
+        out = np.empty(len(order) + n_added, dtype=values.dtype)
+        out[at] = values
+        out[added] = fill
+        return out
+
+    new_rank = np.searchsorted(SKU_ZIPF_CDF, rng.random(n_added)).astype(np.int16)
+    new_quantity = (1 + rng.poisson(0.4, n_added)).astype(np.int16)
+    return (np.repeat(np.arange(n_orders), new_n), spread(category, LEAD_TO),
+            spread(sku_rank, new_rank), spread(quantity, new_quantity))
 
 
 def order_lines_frame(lines: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -28,7 +28,8 @@ TRUTHS: dict[str, dict[str, object]] = collect_truths()
 def measure(world: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The planted truths as they show in one generated world, by simple direct counts."""
     return {**_fraud(world), **_aha(world), **_baskets(world), **_experiments(world),
-            **_referrals(world), **_volume(world)}
+            **_referrals(world), **_volume(world), **_lead(world), **_private_domain(world),
+            **_identity(world)}
 
 
 def _fraud(world) -> dict[str, float]:
@@ -122,3 +123,58 @@ def _volume(world) -> dict[str, float]:
     orders, users = world["orders"], world["users"]
     return {"orders_per_user": len(orders) / len(users),
             "buyer_share": orders["user_id"].nunique() / len(users)}
+
+
+def lead_lift(world, antecedent: str, consequent: str, window_days: int) -> float:
+    """Share of orders containing ``consequent`` among a customer's orders (without ``antecedent``) in
+    the ``window_days`` after their first ``antecedent`` order, for customers new to ``consequent``
+    then, over the same share among all orders without ``antecedent``."""
+    lines, orders = world["order_lines"], world["orders"].set_index("order_id")
+    has_a = orders.index.isin(lines.loc[lines["category_id"] == antecedent, "order_id"])
+    has_b = orders.index.isin(lines.loc[lines["category_id"] == consequent, "order_id"])
+    first_a = orders.loc[has_a].groupby("user_id")["order_time"].min()
+    first_b = orders.loc[has_b].groupby("user_id")["order_time"].min()
+    t0 = orders["user_id"].map(first_a)
+    new_to_b = orders["user_id"].map(first_b).isna() | (orders["user_id"].map(first_b) > t0)
+    since = orders["order_time"] - t0
+    window = (since > pd.Timedelta(0)) & (since <= pd.Timedelta(days=window_days)) & ~has_a & new_to_b
+    return float(has_b[window.to_numpy()].mean() / has_b[~has_a].mean())
+
+
+def _lead(world) -> dict[str, float]:
+    days = purchases.LEAD_WINDOW_DAYS
+    return {"lead_lift_seafood_grain_oil": lead_lift(world, "seafood", "grain_oil", days),
+            "lead_lift_grain_oil_seafood": lead_lift(world, "grain_oil", "seafood", days)}
+
+
+def _private_domain(world) -> dict[str, float]:
+    if "wecom_touches" not in world:
+        return {}
+    touches = world["wecom_touches"]
+    weeks = touches.assign(week=touches["touch_time"].dt.to_period("W")).groupby(["user_id", "week"]).agg(
+        f=("clicked", "size"), unsubscribed=("unsubscribed", "max"))
+    members = world["wecom_members"].sort_values("join_time").drop_duplicates("user_id")
+    stop = members["leave_time"].fillna(EXPORT_DATE)
+    member_months = ((stop - members["join_time"]).dt.total_seconds() / (30 * 86400)).sum()
+    return {"unsubscribe_rate_up_to_fatigue": float(weeks.loc[weeks["f"] <= 3, "unsubscribed"].mean()),
+            "unsubscribe_rate_beyond_fatigue": float(weeks.loc[weeks["f"] > 3, "unsubscribed"].mean()),
+            "group_orders_per_member_month": float(len(world["wecom_orders"]) / member_months)}
+
+
+def _identity(world) -> dict[str, float]:
+    if "identity_links" not in world:
+        return {}
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    links = world["identity_links"]
+    hub = (links["id_type_a"] == "device") & links["id_a"].str.startswith("POS")
+    out = {}
+    for name, frame in (("identity_components_with_hubs", links), ("identity_components_without_hubs", links[~hub])):
+        a = frame["id_type_a"] + ":" + frame["id_a"]
+        b = frame["id_type_b"] + ":" + frame["id_b"]
+        nodes = pd.Index(pd.unique(pd.concat([a, b])))
+        graph = coo_matrix((np.ones(len(frame)), (nodes.get_indexer(a), nodes.get_indexer(b))),
+                           shape=(len(nodes), len(nodes)))
+        out[name] = int(connected_components(graph, directed=False)[0])
+    return out

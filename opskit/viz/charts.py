@@ -272,6 +272,37 @@ def heatmap(matrix: pd.DataFrame, ax=None, title: str | None = None, fmt: str = 
                 ax.add_patch(Rectangle((j - 0.48, i - 0.48), 0.96, 0.96, fill=False, lw=2.2, edgecolor=HIGHLIGHT))
     ax.grid(False)
     ax.set(xlabel=xlabel, ylabel=ylabel)
+def category_pyramid(roles: Mapping[str, list[str]], ax=None, title: str | None = None,
+                     tiers=("形象", "利润", "引流"), side: str = "补充"):
+    """The category pyramid: ``tiers`` from the top (narrow) to the base (wide), each listing its
+    categories; ``side`` (supplementary categories) in a box beside the pyramid."""
+    from matplotlib.patches import FancyBboxPatch, Polygon
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 5))
+    n = len(tiers)
+    for level, tier in enumerate(tiers):          # level 0 = top
+        top_w, bottom_w = level / n, (level + 1) / n
+        y0, y1 = n - level - 1, n - level
+        shape = [(-bottom_w * 4, y0), (bottom_w * 4, y0), (top_w * 4, y1), (-top_w * 4, y1)]
+        ax.add_patch(Polygon(shape, closed=True, facecolor=PALETTE[level % len(PALETTE)], alpha=0.85,
+                             edgecolor="white", linewidth=2))
+        names = list(roles.get(tier, []))
+        per_line = level + 2                       # the narrow top holds fewer names per line
+        lines = ["、".join(names[i:i + per_line]) for i in range(0, len(names), per_line)] or ["（无）"]
+        ax.text(0, y0 + (0.55 if level == 0 else 0.68), f"{tier}品", ha="center", va="center", fontsize=12,
+                color="white")
+        ax.text(0, y0 + (0.22 if level == 0 else 0.32), "\n".join(lines), ha="center", va="center", fontsize=9,
+                color="white", linespacing=1.4)
+    extra = roles.get(side, [])
+    ax.add_patch(FancyBboxPatch((4.4, 0.05), 2.2, 1.9, boxstyle="round,pad=0.05", facecolor=GREY, alpha=0.5,
+                                linewidth=0))
+    ax.text(5.5, 1.7, f"{side}品", ha="center", va="center", fontsize=12)
+    ax.text(5.5, 0.85, "\n".join(extra) if extra else "（无）", ha="center", va="center", fontsize=9,
+            linespacing=1.5)
+    ax.set_xlim(-4.3, 6.8)
+    ax.set_ylim(-0.1, n + 0.1)
+    ax.axis("off")
     if title:
         ax.set_title(title)
     return ax
@@ -290,6 +321,20 @@ def level_curves(curves: Mapping[str, np.ndarray], levels: np.ndarray, ax=None, 
         ax.text(levels[0], value, f" {name}", va="bottom", fontsize=9, color=GREY)
     ax.set(xlabel="等级", ylabel="累计成长值", yscale="log")
     ax.legend()
+def gains_chart(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None = None, best_share=None):
+    """Cumulative gains curves (``share``, ``gain`` columns, as :func:`opskit.audience.gains_curve`) with
+    the random diagonal and the perfect curve of the first one; ``best_share`` marks a chosen audience."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    first = next(iter(curves.values()))
+    ax.plot(first["share"], first["perfect"], color=GREY, ls=":", label="完美排序")
+    ax.plot(first["share"], first["share"], color=GREY, ls="--", label="随机触达")
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(curve["share"], curve["gain"], color=PALETTE[i % len(PALETTE)], lw=2, label=name)
+    if best_share is not None:
+        ax.axvline(best_share, color=HIGHLIGHT, lw=1, label=f"选定人群：前 {fmt_pct(best_share, 0)}")
+    ax.set(xlabel="按得分从高到低触达的人数占比", ylabel="覆盖的种子型用户占比", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="lower right")
     if title:
         ax.set_title(title)
     return ax

@@ -58,6 +58,13 @@ LABELS: dict[str, str] = {
     "id": "指标 id", "label": "指标", "definition": "口径", "unit": "单位", "tables": "所需表", "available": "可用",
     "gmv_per_buyer": "人均消费", "repeat_buyers": "当期复购用户数", "repeat_rate": "当期复购率",
     "gross_gmv": "优惠前成交额", "paid_share": "实付比例",
+    # categories and private domain (chapters 07, 08)
+    "penetration": "渗透率", "frequency": "购买频次", "purchases": "购买次数", "spend_per_purchase": "每次购买金额",
+    "universe": "顾客数", "antecedent": "前项", "consequent": "后项", "leverage": "杠杆", "conviction": "确信度",
+    "lead_lift": "引导提升度", "entry_share": "入口占比", "entry_value": "新客长期价值",
+    "gain": "G 渗透力", "retain": "R 复购力", "boost": "O 价格力", "widen": "W 延展力", "delta": "变化",
+    "naive_gap": "直接对比差距", "joins": "入群人数", "reach": "触达人数", "conversion": "转化率",
+    "customer_key": "顾客键", "id_type": "标识类型",
 }
 
 
