@@ -86,3 +86,40 @@ def kano_analysis(survey: pd.DataFrame, **columns) -> pd.DataFrame:
     counts = category_counts(survey, **columns)
     shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
     return pd.concat([counts, shares, kano_coefficients(counts)], axis=1)
+
+
+# --------------------------------------------------------------------------- value points (用户价值点位图)
+
+
+def value_map(survey: pd.DataFrame, own: str, *, brand: str = "brand", point: str = "value_point",
+              importance: str = "importance", rating: str = "rating") -> pd.DataFrame:
+    """User value-point map: per value point, its importance and each brand's rating.
+
+    ``survey`` has one row per respondent × brand × value point with a 1–5 importance (how much
+    the point matters to the respondent) and a 1–5 rating (how well the brand delivers it).
+    Returns one row per value point: ``importance`` (mean), one column per brand (mean rating),
+    ``best_rival`` and its rating, ``advantage`` = own rating − best rival rating, and ``role``:
+
+    - 护城河 (moat): important (importance ≥ the median point) and we lead;
+    - 短板 (gap): important and a rival leads;
+    - 空白点 (white space): important and no brand rates above the midpoint 3 — a new value
+      proposition nobody delivers yet;
+    - 次要 (minor): the rest.
+    """
+    for col in (brand, point, importance, rating):
+        if col not in survey:
+            raise KeyError(col)
+    ratings = survey.pivot_table(index=point, columns=brand, values=rating, aggfunc="mean", observed=True)
+    if own not in ratings:
+        raise ValueError(f"brand {own!r} is not in the survey")
+    rivals = ratings.drop(columns=own)
+    table = pd.DataFrame({"importance": survey.groupby(point, observed=True)[importance].mean()})
+    table = table.join(ratings)
+    table["best_rival"] = rivals.idxmax(axis=1) if not rivals.empty else ""
+    table["best_rival_rating"] = rivals.max(axis=1) if not rivals.empty else np.nan
+    table["advantage"] = table[own] - table["best_rival_rating"]
+    important = table["importance"] >= table["importance"].median()
+    unserved = ratings.max(axis=1) < 3
+    table["role"] = np.select([important & unserved, important & (table["advantage"] > 0), important],
+                              ["空白点", "护城河", "短板"], default="次要")
+    return table.sort_values("importance", ascending=False, kind="stable")
