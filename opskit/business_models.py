@@ -22,6 +22,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
+from opskit.data import engine
 from opskit.errors import OpskitError
 
 #: model type → lines (stream, line, driver, rate); each line's revenue = drivers[driver] × rates[rate].
@@ -115,3 +116,11 @@ def _with_total(lines: pd.DataFrame, model_type: str) -> pd.DataFrame:
 def total(lines: pd.DataFrame) -> float:
     """The ``合计`` of a revenue-line table, in yuan."""
     return float(lines.loc[lines["line"] == "合计", "revenue_cents"].iloc[0]) / 100
+
+
+def member_gmv(orders: pd.DataFrame, members: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Orders, buyers and GMV in ``[start, end)`` of members and of everyone else, indexed by
+    segment (``member`` / ``non_member``; named query ``gmv_by_members``) — drivers of the lines."""
+    table = engine.run("gmv_by_members", {"start": pd.Timestamp(start), "end": pd.Timestamp(end)},
+                       orders=orders[["user_id", "order_time", "amount"]], members=members[["user_id"]])
+    return table.set_index("segment").reindex(["member", "non_member"]).fillna(0)

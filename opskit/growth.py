@@ -33,6 +33,13 @@ from opskit.errors import OpskitError
 # --------------------------------------------------------------------------- Bass diffusion
 
 
+#: Per-period adoptions, t = 1…10, of the published R ``nls`` Bass example (docs/methods_growth.md):
+#: NLS gives m 67,660, p 0.008789, q 0.6422 (interval form) and m 67,981, p 0.006594, q 0.6381
+#: (density form); the discrete OLS gives p ≈ 0.0216, about 3× too high.
+BASS_EXAMPLE = pd.Series([840, 1470, 2110, 4000, 7590, 10950, 10530, 9470, 7790, 5890],
+                         index=pd.RangeIndex(1, 11, name="t"), name="adoptions")
+
+
 def bass_cdf(t, p: float, q: float) -> np.ndarray:
     """Cumulative share adopted by time t: F(t) = (1 − e^{−(p+q)t}) / (1 + (q/p)·e^{−(p+q)t})."""
     decay = np.exp(-(p + q) * np.asarray(t, dtype=float))
@@ -489,33 +496,41 @@ class SCurveModel(BaseEstimator):
     Fitted by non-linear least squares with Jacobian SEs (as :class:`BassModel`). The midpoint is
     the inflection, where absolute growth peaks: the second curve must start before it (Handy's
     "point A", METHODS §12). :meth:`inflection_status` says whether the data place the inflection
-    before or after a date, or cannot tell (a curve with no visible saturation has an
-    unidentified ceiling and a huge midpoint SE).
+    before or after a date, or cannot tell. The ceiling is bounded by ``CEILING_BOUND`` × the
+    largest value and the midpoint by ten data spans either side: a curve with no visible
+    saturation runs to the ceiling bound (``saturation_visible_`` is False) and its estimates
+    beyond the data mean only "not yet".
     """
 
     PARAMS = ("ceiling", "rate", "midpoint")
+    CEILING_BOUND = 20.0
 
     def fit(self, t, level) -> "SCurveModel":
         t = np.asarray(t, dtype=float)
         y = np.asarray(level, dtype=float)
         if t.shape != y.shape or len(y) < 5 or not np.isfinite(y).all():
             raise OpskitError("拟合 S 曲线需要至少 5 期完整的数据。")
-        x0 = np.array([1.2 * y.max(), 4.0 / max(np.ptp(t), 1.0), float(np.median(t))])
+        span = max(float(np.ptp(t)), 1.0)
+        x0 = np.array([1.2 * y.max(), 4.0 / span, float(np.median(t))])
         scale = np.maximum(np.abs(x0), 1e-6)
+        # A ceiling beyond CEILING_BOUND × the largest value means no saturation is visible.
+        lower = np.array([0.0, 1e-6, t.min() - 10 * span])
+        upper = np.array([self.CEILING_BOUND * y.max(), np.inf, t.max() + 10 * span])
 
         def residuals(z):
             ceiling, rate, midpoint = z * scale
             return ceiling / (1 + np.exp(-rate * (t - midpoint))) - y
 
-        sol = optimize.least_squares(residuals, x0 / scale, x_scale="jac", ftol=1e-12, xtol=1e-12,
-                                     gtol=1e-12, max_nfev=20_000,
-                                     bounds=(np.array([0, 1e-6, -np.inf]) / scale, np.inf))
+        sol = optimize.least_squares(residuals, np.clip(x0, lower, upper) / scale, x_scale="jac", ftol=1e-10,
+                                     xtol=1e-10, gtol=1e-10, max_nfev=2_000, bounds=(lower / scale, upper / scale))
         jac = sol.jac / scale
         dof = max(len(y) - 3, 1)
         sigma2 = float(np.sum(sol.fun ** 2)) / dof
         self.params_ = pd.Series(dict(zip(self.PARAMS, sol.x * scale)))
         self.cov_ = pd.DataFrame(sigma2 * np.linalg.pinv(jac.T @ jac), index=self.PARAMS, columns=self.PARAMS)
         self.df_resid_ = dof
+        self.saturation_visible_ = bool(self.params_["ceiling"] < 0.99 * upper[0])
+        self.t_max_ = float(t.max())
         return self
 
     def _check(self):
@@ -537,9 +552,16 @@ class SCurveModel(BaseEstimator):
 
     def inflection_status(self, now: float, alpha: float = 0.05) -> str:
         """``"past"`` (the whole CI of the midpoint is before ``now``), ``"ahead"`` (after it) or
-        ``"unclear"``."""
+        ``"unclear"`` (the CI straddles ``now``, or the series is flat or falling so that no S-curve
+        fits). A curve with no visible saturation (the ceiling runs to its bound) has its
+        inflection after the data: ``"ahead"`` for any ``now`` within the data."""
         row = self.summary(alpha).loc["midpoint"]
-        if not np.isfinite(row["std_error"]):
+        flat = self.params_["rate"] < 1e-4  # a falling or flat series: the logistic degenerates to a line
+        if flat:
+            return "unclear"
+        if not self.saturation_visible_:  # still accelerating at the end of the data
+            return "ahead" if now <= self.t_max_ else "unclear"
+        if not np.isfinite(row["std_error"]) or row["std_error"] <= 0:
             return "unclear"
         return "past" if row["ci_high"] < now else "ahead" if row["ci_low"] > now else "unclear"
 
@@ -610,3 +632,65 @@ def bcg_matrix(lines: pd.DataFrame, *, growth: str = "market_growth", share: str
     if size in out:
         out["size_share"] = out[size] / out[size].sum()
     return out
+
+
+# --------------------------------------------------------------------------- staged rollout of a new business
+
+
+def rollout_readout(rollout: pd.DataFrame, *, metric: str = "revenue", guardrail: str = "main_revenue",
+                    covariate: str | None = "pre_revenue", exposure: Mapping[str, float] | None = None,
+                    guardrail_tolerance: float = -0.03, alpha: float = 0.05) -> pd.DataFrame:
+    """Read each stage of a staged rollout (灰度发布) with the A/B tools of :mod:`opskit.abtest`.
+
+    Per stage: arm sizes and an SRM check against the designed ``exposure`` share (when given);
+    the treatment − control difference of ``metric`` and of the ``guardrail`` metric by Welch's
+    t-test, on CUPED-adjusted outcomes when ``covariate`` (a pre-period value) is present, and as
+    a share of the control mean. ``decision``:
+
+    - 先查分流 — sample ratio mismatch: the numbers cannot be trusted;
+    - 暂停优化 — the guardrail's upper confidence bound is below ``guardrail_tolerance`` (e.g. the
+      main business loses more than 3% for sure);
+    - 扩大灰度 — the metric's lower bound is above 0 and the guardrail's lower bound is not below
+      the tolerance;
+    - 继续观察 — not enough evidence either way (usually a small stage).
+    """
+    from opskit import abtest
+
+    needed = ["stage", "variant", metric, guardrail]
+    missing = [c for c in needed if c not in rollout]
+    if missing:
+        raise OpskitError(f"灰度数据缺少列 {missing}。")
+    rows = []
+    for stage, group in rollout.groupby("stage", sort=True):
+        control = group["variant"] == "control"
+        treated = group["variant"] == "treatment"
+        if control.sum() < 2 or treated.sum() < 2:
+            continue
+        row = {"stage": stage, "control_users": int(control.sum()), "treatment_users": int(treated.sum())}
+        if exposure and stage in exposure:
+            srm = abtest.srm_test([control.sum(), treated.sum()], [1 - exposure[stage], exposure[stage]])
+            row["srm_p"] = srm.pvalue
+            row["srm"] = srm.is_srm
+        else:
+            row["srm_p"], row["srm"] = np.nan, False
+        for name, column in (("metric", metric), ("guardrail", guardrail)):
+            y = group[column].to_numpy(dtype=float)
+            if covariate and covariate in group and group[covariate].notna().all():
+                y = abtest.Cuped().fit(y, group[covariate]).adjust(y, group[covariate])
+            test = abtest.welch_ttest(y[control.to_numpy()], y[treated.to_numpy()], alpha=alpha)
+            base = group.loc[control, column].mean()
+            row[f"{name}_lift"] = test.diff / base
+            row[f"{name}_ci_low"] = test.ci_low / base
+            row[f"{name}_ci_high"] = test.ci_high / base
+            row[f"{name}_p"] = test.pvalue
+        if row["srm"]:
+            decision = "先查分流"
+        elif row["guardrail_ci_high"] < guardrail_tolerance:
+            decision = "暂停优化"
+        elif row["metric_ci_low"] > 0 and row["guardrail_ci_low"] >= guardrail_tolerance:
+            decision = "扩大灰度"
+        else:
+            decision = "继续观察"
+        row["decision"] = decision
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("stage")

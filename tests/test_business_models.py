@@ -70,3 +70,17 @@ def test_missing_inputs_are_named():
         bm.revenue_lines("共享型", {}, {})
     with pytest.raises(OpskitError):
         bm.profit_sharing(10, {"a": -1, "b": 2})
+
+
+def test_member_gmv_query_matches_pandas():
+    import pandas as pd
+
+    orders = pd.DataFrame({"user_id": ["a", "a", "b", "c", "007"],
+                           "order_time": pd.to_datetime(["2025-01-01 00:00:00", "2025-06-30 23:59:59", "2025-03-01 00:00:00",
+                                                         "2024-12-31 00:00:00", "2025-02-02 00:00:00"]),
+                           "amount": [10.0, 20.0, 5.0, 100.0, 7.5]})
+    members = pd.DataFrame({"user_id": ["a", "007", "007"]})
+    out = bm.member_gmv(orders, members, "2025-01-01", "2025-07-01")
+    assert out.loc["member"].tolist() == [3, 2, 37.5]
+    assert out.loc["non_member"].tolist() == [1, 1, 5.0]
+    assert bm.member_gmv(orders, members.iloc[:0], "2025-01-01", "2025-07-01").loc["member"].tolist() == [0, 0, 0]

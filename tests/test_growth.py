@@ -388,3 +388,69 @@ def test_every_growth_query_is_documented_and_translates_to_spark():
         assert header.startswith(f"{name}:") and "rules:" in header
         sqlglot.transpile(engine.sql(name), read="duckdb", write="spark",
                           unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+# --------------------------------------------------------------------------- 三大视角 widget
+
+def test_scorer_widget_state_is_exportable_and_follows_the_sliders():
+    import json
+
+    from opskit.course import widgets
+
+    scores = pd.DataFrame({"渠道通道": [2.0, 3, 4], "用户蝴蝶": [5.0, 2, 3]}, index=["用户", "竞争", "内部"])
+    scorer = widgets.GrowthModelScorer(scores, {"用户": 0.5, "竞争": 0.2, "内部": 0.3}, notes={"来源": "测试"})
+    state = json.loads(scorer.to_json())
+    assert state["recommended"] == "用户蝴蝶" and state["scores"]["内部"]["渠道通道"] == 4
+    assert "推荐的增长模型：**用户蝴蝶**" in scorer.to_markdown() and "来源：测试" in scorer.to_markdown()
+    box, redraw = scorer.widget()
+    weight = box.children[2].children[0]  # the 内部 row: its weight slider first
+    weight.value = 1.0
+    box.children[0].children[0].value = 0.0
+    box.children[1].children[0].value = 0.0
+    assert scorer.state()["recommended"] == "渠道通道"
+    assert "渠道通道" in box.children[3].value
+
+
+# --------------------------------------------------------------------------- staged rollout
+
+def _rollout(cannibalisation: float, n: int, seed: int = 0, share: float = 0.5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    treated = rng.random(n) < share
+    pre = rng.gamma(3, 30, n)
+    main = pre * rng.lognormal(0, 0.2, n) * np.where(treated, 1 - cannibalisation, 1)
+    new = np.where(treated, 15.0, 0)
+    return pd.DataFrame({"stage": "s", "user_id": [f"u{i}" for i in range(n)],
+                         "variant": np.where(treated, "treatment", "control"), "pre_revenue": pre,
+                         "revenue": main + new, "main_revenue": main})
+
+
+def test_rollout_readout_decides_by_the_guardrail():
+    expand = growth.rollout_readout(_rollout(0.0, 20_000), exposure={"s": 0.5})
+    assert expand.loc["s", "decision"] == "扩大灰度"
+    assert expand.loc["s", "guardrail_lift"] == pytest.approx(0, abs=0.01)
+    pause = growth.rollout_readout(_rollout(0.15, 20_000), exposure={"s": 0.5})
+    assert pause.loc["s", "decision"] == "暂停优化"
+    assert pause.loc["s", "guardrail_lift"] == pytest.approx(-0.15, abs=0.01)
+    small = growth.rollout_readout(_rollout(0.02, 60, seed=3))
+    assert small.loc["s", "decision"] in ("继续观察", "扩大灰度")
+    srm = growth.rollout_readout(_rollout(0.0, 20_000, share=0.6), exposure={"s": 0.5})
+    assert srm.loc["s", "decision"] == "先查分流"
+
+
+def test_rollout_readout_uses_cuped_to_narrow_the_interval():
+    data = _rollout(0.05, 4_000, seed=1)
+    with_cuped = growth.rollout_readout(data)
+    without = growth.rollout_readout(data, covariate=None)
+    width = lambda r: r.loc["s", "guardrail_ci_high"] - r.loc["s", "guardrail_ci_low"]  # noqa: E731
+    assert width(with_cuped) < 0.6 * width(without)
+    with pytest.raises(OpskitError):
+        growth.rollout_readout(data.drop(columns="main_revenue"))
+
+
+def test_rollout_of_the_demo_shows_the_planted_cannibalisation():
+    truth = TRUTHS["newbiz"]
+    readout = growth.rollout_readout(load_demo("rollout"), exposure=truth["rollout_stage_exposure"])
+    last = readout.iloc[-1]
+    assert last["guardrail_ci_low"] < truth["rollout_main_change"] < last["guardrail_ci_high"]
+    assert last["metric_ci_low"] < truth["rollout_total_lift"] < last["metric_ci_high"]
+    assert not readout["srm"].any()

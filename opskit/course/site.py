@@ -23,6 +23,7 @@ PAGE = """<!DOCTYPE html>
  h1 {{ color: #2a6f97; }}
  .chapter {{ border-left: 4px solid #2a6f97; padding: .2em 1em; margin: 1.2em 0; background: #f6f9fb; }}
  .chapter h2 {{ margin: .2em 0; font-size: 1.2em; }}
+ h2.part {{ color: #2a6f97; border-bottom: 2px solid #2a6f97; margin-top: 2em; }}
  .meta {{ color: #666; font-size: .9em; }}
  code {{ background: #eef; padding: 0 .3em; }}
 </style>
@@ -55,8 +56,14 @@ def build_site(out_dir: str | Path = "build/html") -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=".site-"))
     try:
-        entries = [_render_chapter(ch, staging) for ch in chapters.CHAPTERS]
-        page = PAGE.format(chapters="\n".join(entries), count=len(entries),
+        entries = []
+        for part, part_title in chapters.PARTS.items():  # the two courses, each under its heading
+            members = [ch for ch in chapters.CHAPTERS if ch.part == part]
+            if members:
+                entries.append(f'<h2 class="part">第{part}部分　{html.escape(part_title)}</h2>')
+                entries += [_render_chapter(ch, staging) for ch in members]
+        count = len(chapters.CHAPTERS)
+        page = PAGE.format(chapters="\n".join(entries), count=count,
                            built=time.strftime("%Y-%m-%d %H:%M"))
         (staging / "index.html").write_text(page, encoding="utf-8")
         copy_tree_atomic(staging, out_dir)

@@ -26,3 +26,8 @@ from opskit.viz.theme import (
 __all__ = ["FONT_FAMILY", "GREY", "HIGHLIGHT", "PALETTE", "bar_labels", "better_worse", "fmt_pct",
            "fmt_yuan", "font_path", "funnel", "layer_diagram", "metric_tree", "register_font", "sankey",
            "set_theme", "stakeholder_map", "viral_growth"]
+
+# Charts of the growth chapters (12–13).
+from opskit.viz.charts import bcg_matrix, score_matrix, value_canvas  # noqa: E402
+
+__all__ += ["bcg_matrix", "score_matrix", "value_canvas"]
