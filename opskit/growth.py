@@ -29,6 +29,7 @@ from sklearn.exceptions import NotFittedError
 from opskit import decomposition, viral
 from opskit.data import engine
 from opskit.errors import OpskitError
+from opskit.likelihood import LeastSquaresModel, Param
 
 # --------------------------------------------------------------------------- Bass diffusion
 
@@ -74,38 +75,48 @@ def bass_ols(adoptions) -> pd.Series:
     return pd.Series({"a": a, "b": b, "c": c, "m": m, "p": a / m, "q": -c * m})
 
 
-class BassModel(BaseEstimator):
+class BassModel(LeastSquaresModel):
     """Bass diffusion m, p, q fitted to per-period adoptions by non-linear least squares.
 
     ``form="interval"`` (default) models the adoptions of period t as m·(F(t) − F(t−1)), which is
     what a per-period count is; ``form="density"`` models them as m·f(t), the form of the
-    published R ``nls`` example (METHODS §12). Standard errors are s²(JᵀJ)⁻¹ at the optimum,
-    s² = RSS/(n − 3), as R's ``nls`` reports them.
+    published R ``nls`` example (METHODS §12). Fitted on the kit's fitter base
+    (:class:`opskit.likelihood.LeastSquaresModel`): least squares with an analytic Jacobian,
+    standard errors σ̂²(JᵀJ)⁻¹ with σ̂² = RSS/(n − 3) as R's ``nls`` reports them.
 
-    >>> BassModel().fit(t, adoptions).params_        # m, p, q
+    >>> BassModel().fit(t, adoptions).params_        # {"m": …, "p": …, "q": …}
     """
 
-    PARAMS = ("m", "p", "q")
+    parameters = (Param("m"), Param("p"), Param("q"))
 
     def __init__(self, form: str = "interval", start: Sequence[float] | None = None):
         self.form = form
         self.start = start
 
     # -- model ----------------------------------------------------------------------------
-    def _curve(self, t, m, p, q):
-        t = np.asarray(t, dtype=float)
+    def _curve_and_jacobian(self, t: np.ndarray, m: float, p: float, q: float):
+        """Adoptions per period at ``t`` and their derivatives with respect to (m, p, q)."""
         if self.form == "interval":
-            return m * (bass_cdf(t, p, q) - bass_cdf(t - 1, p, q))
-        return m * bass_pdf(t, p, q)
+            f1, d1 = _bass_cdf_and_grad(t, p, q)
+            f0, d0 = _bass_cdf_and_grad(t - 1, p, q)
+            share, grad = f1 - f0, d1 - d0
+        else:
+            share, grad = _bass_pdf_and_grad(t, p, q)
+        return m * share, np.column_stack([share, m * grad[:, 0], m * grad[:, 1]])
 
-    def _start(self, adoptions: np.ndarray) -> np.ndarray:
+    def _residuals(self, theta, data):
+        t, y = data
+        curve, jac = self._curve_and_jacobian(t, *theta)
+        return y - curve, -jac
+
+    def _start(self, data) -> np.ndarray:
         if self.start is not None:
             return np.asarray(self.start, dtype=float)
+        adoptions = data[1]
         guess = bass_ols(adoptions)
-        total = adoptions.sum()
-        if np.isfinite(guess["m"]) and guess["m"] > total and 0 < guess["p"] < 1 and 0 < guess["q"] < 3:
+        if np.isfinite(guess["m"]) and guess["m"] > adoptions.sum() and 0 < guess["p"] < 1 and 0 < guess["q"] < 3:
             return guess[["m", "p", "q"]].to_numpy(dtype=float)
-        return np.array([1.5 * total, 0.03, 0.38])  # the meta-analysis averages (Sultan et al. 1990)
+        return np.array([1.5 * adoptions.sum(), 0.03, 0.38])  # the meta-analysis averages (Sultan et al. 1990)
 
     # -- fit ------------------------------------------------------------------------------
     def fit(self, t, adoptions) -> "BassModel":
@@ -119,75 +130,62 @@ class BassModel(BaseEstimator):
         if len(y) < 4 or not np.isfinite(y).all() or (y < 0).any() or y.sum() <= 0:
             raise OpskitError(f"Bass 模型需要至少 4 期、非负且不全为 0 的每期新增数；现在有 {len(y)} 期。"
                               "请提供从上线起逐期（如逐月）的新增客户数。")
-        x0 = self._start(y)
-        scale = np.abs(x0)
-
-        def residuals(z):
-            m, p, q = z * scale
-            return self._curve(t, m, p, q) - y
-
-        lower = np.array([y.sum(), 1e-9, 0.0]) / scale
-        x0 = np.maximum(x0 / scale, lower * (1 + 1e-9) + 1e-12)
-        sol = optimize.least_squares(residuals, x0, bounds=(lower, np.inf), method="trf",
-                                     x_scale="jac", ftol=1e-14, xtol=1e-14, gtol=1e-14, max_nfev=20_000)
-        m, p, q = sol.x * scale
-        jac = sol.jac / scale  # d residual / d (m, p, q)
-        dof = max(len(y) - 3, 1)
-        rss = float(np.sum(sol.fun ** 2))
-        sigma2 = rss / dof
-        cov = sigma2 * np.linalg.pinv(jac.T @ jac)
-        self.params_ = pd.Series({"m": m, "p": p, "q": q})
-        self.cov_ = pd.DataFrame(cov, index=self.PARAMS, columns=self.PARAMS)
-        self.residual_se_ = float(np.sqrt(sigma2))
-        self.df_resid_ = dof
-        self.n_obs_ = len(y)
-        self.converged_ = bool(sol.success)
-        self.fitted_ = self._curve(t, m, p, q)
+        self._fit((t, y), n_obs=len(y))
+        self.df_resid_ = max(len(y) - 3, 1)
+        self.fitted_ = self.predict(t)
         return self
 
-    def _check(self):
-        if not hasattr(self, "params_"):
-            raise NotFittedError("BassModel is not fitted yet: call fit(t, adoptions) first.")
-
     # -- results --------------------------------------------------------------------------
-    def summary(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Estimates with standard errors and Wald confidence intervals (t with n − 3 df)."""
-        self._check()
-        se = np.sqrt(np.diag(self.cov_.to_numpy()))
-        crit = stats.t.ppf(1 - alpha / 2, self.df_resid_)
-        est = self.params_.to_numpy()
-        return pd.DataFrame({"estimate": est, "std_error": se, "ci_low": est - crit * se,
-                             "ci_high": est + crit * se}, index=list(self.PARAMS))
-
     def predict(self, t) -> np.ndarray:
         """Adoptions per period at ``t`` (in the fitted form)."""
-        self._check()
-        return self._curve(t, *self.params_.to_numpy())
+        return self._curve_and_jacobian(np.asarray(t, dtype=float), *self._p())[0]
 
     def predict_cumulative(self, t) -> np.ndarray:
         """Cumulative adopters m·F(t)."""
-        self._check()
-        m, p, q = self.params_.to_numpy()
+        m, p, q = self._p()
         return m * bass_cdf(t, p, q)
 
     def peak_time(self) -> float:
         """t* = ln(q/p)/(p+q) in the periods of ``t`` (since launch, t = 0 at launch)."""
-        self._check()
-        return bass_peak_time(self.params_["p"], self.params_["q"])
+        _, p, q = self._p()
+        return bass_peak_time(p, q)
 
     def peak_adoptions(self) -> float:
-        """Peak adoption rate m(p+q)²/(4q) per period (density form; 0 if q ≤ p uses t = 0)."""
-        self._check()
-        m, p, q = self.params_.to_numpy()
+        """Peak adoption rate m(p+q)²/(4q) per period (density form; m·p at t = 0 when q ≤ p)."""
+        m, p, q = self._p()
         return float(m * (p + q) ** 2 / (4 * q)) if q > p else float(m * p)
 
     def stage_boundaries(self) -> pd.Series:
         """Adopter-category boundaries of Mahajan, Muller & Srivastava (1990): the inflection
         points of f, t* ∓ ln(2+√3)/(p+q), and t* itself (periods since launch)."""
-        self._check()
-        p, q = self.params_["p"], self.params_["q"]
+        _, p, q = self._p()
         peak, half = self.peak_time(), np.log(2 + np.sqrt(3)) / (p + q)
         return pd.Series({"takeoff": max(peak - half, 0.0), "peak": peak, "slowdown": peak + half})
+
+
+def _bass_cdf_and_grad(t: np.ndarray, p: float, q: float):
+    """F(t) and its partial derivatives (dF/dp, dF/dq); F(t) = 0 for t ≤ 0."""
+    t = np.maximum(np.asarray(t, dtype=float), 0.0)
+    e = np.exp(-(p + q) * t)
+    r = q / p
+    den = 1 + r * e
+    f = (1 - e) / den
+    de_ds = -t * e  # s = p + q
+    # dF/dp = ∂F/∂e·∂e/∂p + ∂F/∂r·∂r/∂p, with ∂e/∂p = ∂e/∂q = -t·e, ∂r/∂p = -q/p², ∂r/∂q = 1/p
+    df_de = (-den - (1 - e) * r) / den ** 2
+    df_dr = -(1 - e) * e / den ** 2
+    grad = np.column_stack([df_de * de_ds + df_dr * (-q / p ** 2), df_de * de_ds + df_dr / p])
+    return f, grad
+
+
+def _bass_pdf_and_grad(t: np.ndarray, p: float, q: float):
+    """f(t) and its partial derivatives (df/dp, df/dq), by differentiating f = (p + q·F)(1 − F)."""
+    f_cdf, g = _bass_cdf_and_grad(t, p, q)
+    dens = (p + q * f_cdf) * (1 - f_cdf)
+    # d/dθ [(p + qF)(1 − F)] = (dp/dθ + dq/dθ·F + q·dF/dθ)(1 − F) − (p + qF)·dF/dθ
+    dp = (1 + q * g[:, 0]) * (1 - f_cdf) - (p + q * f_cdf) * g[:, 0]
+    dq = (f_cdf + q * g[:, 1]) * (1 - f_cdf) - (p + q * f_cdf) * g[:, 1]
+    return dens, np.column_stack([dp, dq])
 
 
 # --------------------------------------------------------------------------- 用户蝴蝶模型
@@ -297,8 +295,8 @@ class RampModel(BaseEstimator):
                                      ftol=1e-12, xtol=1e-12, gtol=1e-12)
         dof = max(len(y) - 2, 1)
         sigma2 = float(np.sum(sol.fun ** 2)) / dof
-        self.params_ = pd.Series(dict(zip(self.PARAMS, sol.x)))
-        self.cov_ = pd.DataFrame(sigma2 * np.linalg.pinv(sol.jac.T @ sol.jac), index=self.PARAMS,
+        self.params_ = dict(zip(self.PARAMS, map(float, sol.x)))
+        self.covariance_ = pd.DataFrame(sigma2 * np.linalg.pinv(sol.jac.T @ sol.jac), index=self.PARAMS,
                                  columns=self.PARAMS)
         self.df_resid_ = dof
         return self
@@ -324,8 +322,8 @@ class RampModel(BaseEstimator):
         curvature = (rss(np.log(tau + h)) - 2 * sol.fun + rss(np.log(tau - h))) / h ** 2
         tau_var = 2 * sigma2 / curvature if curvature > 0 else np.inf
         level_var = level.var(ddof=1) / n_units if n_units > 1 else np.nan
-        self.params_ = pd.Series({"level": float(level.mean()), "tau": tau})
-        self.cov_ = pd.DataFrame(np.diag([level_var, tau_var]), index=self.PARAMS, columns=self.PARAMS)
+        self.params_ = {"level": float(level.mean()), "tau": tau}
+        self.covariance_ = pd.DataFrame(np.diag([level_var, tau_var]), index=self.PARAMS, columns=self.PARAMS)
         self.df_resid_ = dof
         self.unit_levels_ = pd.Series(level, index=labels, name="level")
         return self
@@ -336,10 +334,10 @@ class RampModel(BaseEstimator):
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         self._check()
-        se = np.sqrt(np.diag(self.cov_.to_numpy()))
+        se = np.sqrt(np.diag(self.covariance_.to_numpy()))
         crit = stats.t.ppf(1 - alpha / 2, self.df_resid_)
-        est = self.params_.to_numpy()
-        return pd.DataFrame({"estimate": est, "std_error": se, "ci_low": est - crit * se,
+        est = np.array(list(self.params_.values()))
+        return pd.DataFrame({"estimate": est, "se": se, "ci_low": est - crit * se,
                              "ci_high": est + crit * se}, index=list(self.PARAMS))
 
     def predict(self, age) -> np.ndarray:
@@ -526,8 +524,8 @@ class SCurveModel(BaseEstimator):
         jac = sol.jac / scale
         dof = max(len(y) - 3, 1)
         sigma2 = float(np.sum(sol.fun ** 2)) / dof
-        self.params_ = pd.Series(dict(zip(self.PARAMS, sol.x * scale)))
-        self.cov_ = pd.DataFrame(sigma2 * np.linalg.pinv(jac.T @ jac), index=self.PARAMS, columns=self.PARAMS)
+        self.params_ = dict(zip(self.PARAMS, map(float, sol.x * scale)))
+        self.covariance_ = pd.DataFrame(sigma2 * np.linalg.pinv(jac.T @ jac), index=self.PARAMS, columns=self.PARAMS)
         self.df_resid_ = dof
         self.saturation_visible_ = bool(self.params_["ceiling"] < 0.99 * upper[0])
         self.t_max_ = float(t.max())
@@ -539,15 +537,15 @@ class SCurveModel(BaseEstimator):
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         self._check()
-        se = np.sqrt(np.diag(self.cov_.to_numpy()))
+        se = np.sqrt(np.diag(self.covariance_.to_numpy()))
         crit = stats.t.ppf(1 - alpha / 2, self.df_resid_)
-        est = self.params_.to_numpy()
-        return pd.DataFrame({"estimate": est, "std_error": se, "ci_low": est - crit * se,
+        est = np.array(list(self.params_.values()))
+        return pd.DataFrame({"estimate": est, "se": se, "ci_low": est - crit * se,
                              "ci_high": est + crit * se}, index=list(self.PARAMS))
 
     def predict(self, t) -> np.ndarray:
         self._check()
-        c, r, m = self.params_.to_numpy()
+        c, r, m = self.params_.values()
         return c / (1 + np.exp(-r * (np.asarray(t, dtype=float) - m)))
 
     def inflection_status(self, now: float, alpha: float = 0.05) -> str:
@@ -561,7 +559,7 @@ class SCurveModel(BaseEstimator):
             return "unclear"
         if not self.saturation_visible_:  # still accelerating at the end of the data
             return "ahead" if now <= self.t_max_ else "unclear"
-        if not np.isfinite(row["std_error"]) or row["std_error"] <= 0:
+        if not np.isfinite(row["se"]) or row["se"] <= 0:
             return "unclear"
         return "past" if row["ci_high"] < now else "ahead" if row["ci_low"] > now else "unclear"
 

@@ -97,7 +97,7 @@ def test_unit_ramp_is_recovered(tables, unit_type):
     ages = growth.unit_age_output(tables["unit_monthly"], tables["units"])
     rows = ages[ages["unit_type"] == unit_type]
     model = growth.RampModel().fit(rows["age"], rows["new_users"], unit=rows["unit_id"])
-    se = np.sqrt(np.diag(model.cov_.to_numpy()))
+    se = np.sqrt(np.diag(model.covariance_.to_numpy()))
     assert abs(model.params_["tau"] - units.TRUTHS["unit_ramp_tau_months"][unit_type]) < Z * se[1]
     assert abs(model.params_["level"] - units.TRUTHS["unit_ramp_level"][unit_type]) < Z * se[0]
     assert (ages["age"] >= 1).all()
