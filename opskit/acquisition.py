@@ -102,6 +102,16 @@ def matched_baseline(panel: pd.DataFrame, treated: Sequence, start, end, *, n_ma
 # --------------------------------------------------------------------------- 2C: routes
 
 
+def users_by_channel(users: pd.DataFrame) -> pd.Series:
+    """Registered users per channel_id (named query ``users_by_channel``)."""
+    return engine.run("users_by_channel", users=users[["user_id", "channel_id"]]).set_index("channel_id")["users"]
+
+
+def spend_by_channel(channel_spend: pd.DataFrame) -> pd.DataFrame:
+    """Spend, impressions and clicks per channel_id (named query ``spend_by_channel``)."""
+    return engine.run("spend_by_channel", channel_spend=channel_spend).set_index("channel_id")
+
+
 def route_economics(users: pd.DataFrame, orders: pd.DataFrame, routes: Mapping[str, str],
                     costs: Mapping[str, float], *, as_of=None, start_days: int = 7,
                     end_days: int = 30) -> pd.DataFrame:

@@ -106,14 +106,26 @@ def value_map(survey: pd.DataFrame, own: str, *, brand: str = "brand", point: st
       proposition nobody delivers yet;
     - 次要 (minor): the rest.
     """
+    from opskit.data import engine
+
     for col in (brand, point, importance, rating):
         if col not in survey:
             raise KeyError(col)
-    ratings = survey.pivot_table(index=point, columns=brand, values=rating, aggfunc="mean", observed=True)
+    canonical = survey.rename(columns={brand: "brand", point: "value_point", importance: "importance",
+                                       rating: "rating"})
+    if "respondent_id" not in canonical:
+        canonical = canonical.assign(respondent_id=np.arange(len(canonical)))
+    cells = engine.run("value_points", value_survey=canonical[["respondent_id", "brand", "value_point",
+                                                               "importance", "rating"]])
+    ratings = cells.pivot(index="value_point", columns="brand", values="rating")
+    ratings.index.name, ratings.columns.name = point, brand
     if own not in ratings:
         raise ValueError(f"brand {own!r} is not in the survey")
     rivals = ratings.drop(columns=own)
-    table = pd.DataFrame({"importance": survey.groupby(point, observed=True)[importance].mean()})
+    # The mean importance of a point over all its answers, from the per-brand means and counts.
+    weighted = cells.assign(total=cells["importance"] * cells["answers"]).groupby("value_point")
+    table = pd.DataFrame({"importance": weighted["total"].sum() / weighted["answers"].sum()})
+    table.index.name = point
     table = table.join(ratings)
     table["best_rival"] = rivals.idxmax(axis=1) if not rivals.empty else ""
     table["best_rival_rating"] = rivals.max(axis=1) if not rivals.empty else np.nan

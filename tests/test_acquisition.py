@@ -156,3 +156,14 @@ def test_staff_programme_of_the_demo_recovers_the_planted_truths():
     response = acquisition.commission_response(referrals, gross_margin=truth["commission_gross_margin"])
     assert abs(response.elasticity - truth["commission_elasticity"]) < 3 * response.elasticity_se
     assert response.optimal_rate == pytest.approx(truth["commission_optimal_rate"], abs=0.01)
+
+
+def test_channel_queries_match_pandas():
+    users = load_demo("users")
+    spend = load_demo("channel_spend")
+    by_channel = acquisition.users_by_channel(users)
+    assert by_channel.to_dict() == users["channel_id"].value_counts().to_dict()
+    totals = acquisition.spend_by_channel(spend)
+    expected = spend.groupby("channel_id")[["spend", "impressions", "clicks"]].sum()
+    assert np.allclose(totals["spend"], expected["spend"].reindex(totals.index))
+    assert totals["clicks"].tolist() == expected["clicks"].reindex(totals.index).tolist()

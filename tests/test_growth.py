@@ -382,7 +382,8 @@ def test_business_line_summary_query_matches_pandas():
 def test_every_growth_query_is_documented_and_translates_to_spark():
     sqlglot = pytest.importorskip("sqlglot")
     for name in ("unit_age_output", "partner_totals", "business_line_summary", "paid_funnel_monthly",
-                 "retention_by_channel", "staff_totals", "commission_arms", "staff_rate_cells"):
+                 "retention_by_channel", "staff_totals", "commission_arms", "staff_rate_cells", "gmv_by_members",
+                 "users_by_channel", "spend_by_channel", "value_points"):
         header = engine.named(name).header
         assert header.startswith(f"{name}:") and "rules:" in header
         sqlglot.transpile(engine.sql(name), read="duckdb", write="spark",
