@@ -150,6 +150,7 @@ _REGISTERED: list[Chapter] = [
         "增长模型的演变与四种可计算的增长模型：渠道通道（分润与盈亏平衡分润比例）、流量漏斗（分环节成本与 LMDI 精确拆解）、"
         "用户蝴蝶（K 系数与逐代裂变的闭式解）、经营单元分布（爬坡曲线拟合与开店计划卷积）；用户/竞争/内部三大视角评分矩阵；"
         "2B 跨界联名的匹配基线增量、2C 终端+媒体+社交的获客成本与留存、2b2C 全员营销的集中度与最优佣金比例。",
+        required=("users",),
         sections=(
             Section("增长模型及其演变"),
             Section("渠道通道模型", ("partners", "partner_monthly")),
@@ -168,6 +169,7 @@ _REGISTERED: list[Chapter] = [
         "按增长率与加速度判断业务线的生命周期阶段；用非线性最小二乘拟合 Bass 扩散模型（m、p、q、峰值时间）并识破离散 OLS 的偏差；"
         "用 S 曲线拐点判断何时启动第二曲线；波士顿矩阵与四类业务的决策；用户价值点位图找护城河、短板与空白点；"
         "四类数字化商业模式的收入线测算；用 A/B 工具读新业务的灰度发布。",
+        required=("business_lines",),
         sections=(
             Section("产品生命周期", ("business_lines",)),
             Section("Bass 扩散模型", ("business_lines",)),
