@@ -86,3 +86,52 @@ def kano_analysis(survey: pd.DataFrame, **columns) -> pd.DataFrame:
     counts = category_counts(survey, **columns)
     shares = counts.div(counts.sum(axis=1), axis=0).add_suffix("_share")
     return pd.concat([counts, shares, kano_coefficients(counts)], axis=1)
+
+
+# --------------------------------------------------------------------------- value points (用户价值点位图)
+
+
+def value_map(survey: pd.DataFrame, own: str, *, brand: str = "brand", point: str = "value_point",
+              importance: str = "importance", rating: str = "rating") -> pd.DataFrame:
+    """User value-point map: per value point, its importance and each brand's rating.
+
+    ``survey`` has one row per respondent × brand × value point with a 1–5 importance (how much
+    the point matters to the respondent) and a 1–5 rating (how well the brand delivers it).
+    Returns one row per value point: ``importance`` (mean), one column per brand (mean rating),
+    ``best_rival`` and its rating, ``advantage`` = own rating − best rival rating, and ``role``:
+
+    - 护城河 (moat): important (importance ≥ the median point) and we lead;
+    - 短板 (gap): important and a rival leads;
+    - 空白点 (white space): important and no brand rates above the midpoint 3 — a new value
+      proposition nobody delivers yet;
+    - 次要 (minor): the rest.
+    """
+    from opskit.data import engine
+
+    for col in (brand, point, importance, rating):
+        if col not in survey:
+            raise KeyError(col)
+    canonical = survey.rename(columns={brand: "brand", point: "value_point", importance: "importance",
+                                       rating: "rating"})
+    if "respondent_id" not in canonical:
+        canonical = canonical.assign(respondent_id=np.arange(len(canonical)))
+    cells = engine.run("value_points", value_survey=canonical[["respondent_id", "brand", "value_point",
+                                                               "importance", "rating"]])
+    ratings = cells.pivot(index="value_point", columns="brand", values="rating")
+    ratings.index.name, ratings.columns.name = point, brand
+    if own not in ratings:
+        raise ValueError(f"brand {own!r} is not in the survey")
+    rivals = ratings.drop(columns=own)
+    # The mean importance of a point over all its answers, from the per-brand means and counts.
+    weighted = cells.assign(total=cells["importance"] * cells["answers"]).groupby("value_point")
+    table = pd.DataFrame({"importance": weighted["total"].sum() / weighted["answers"].sum()})
+    table.index.name = point
+    table = table.join(ratings)
+    table["best_rival"] = rivals.idxmax(axis=1) if not rivals.empty else ""
+    table["best_rival_rating"] = rivals.max(axis=1) if not rivals.empty else np.nan
+    table["advantage"] = table[own] - table["best_rival_rating"]
+    important = table["importance"] >= table["importance"].median()
+    unserved = ratings.max(axis=1) < 3
+    table["role"] = np.select([important & unserved, important & (table["advantage"] > 0), important],
+                              ["空白点", "护城河", "短板"], default="次要")
+    return table.sort_values("importance", ascending=False, kind="stable")

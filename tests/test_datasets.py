@@ -121,7 +121,8 @@ def test_load_demo_returns_the_simulated_frames(demo):
 
 
 def test_demo_bundle_stays_small():
-    assert sum(p.stat().st_size for p in DEMO_DIR.glob("*.csv")) < 15e6
+    # 18 chapters' tables; the bundle ships in the repository and the wheel
+    assert sum(p.stat().st_size for p in DEMO_DIR.glob("*.csv")) < 25e6
 
 
 def test_load_demo_names_unknown_table():

@@ -51,3 +51,20 @@ def test_planted_categories_recovered():
         assert result.loc[feature, "worse"] == pytest.approx(truth["kano_worse"][feature], abs=0.08)
     shares = result[[f"{c}_share" for c in "AOMIRQ"]].sum(axis=1)
     assert np.allclose(shares, 1)
+
+
+def test_value_map_roles_on_a_small_survey():
+    import pandas as pd
+
+    from opskit.survey import value_map
+
+    rows = []
+    ratings = {"快": {"我": 5, "甲": 3}, "省": {"我": 2, "甲": 4}, "全": {"我": 2, "甲": 2}, "好看": {"我": 4, "甲": 4}}
+    importance = {"快": 5, "省": 5, "全": 5, "好看": 1}
+    for point, by_brand in ratings.items():
+        for brand, rating in by_brand.items():
+            rows.append({"respondent_id": "r1", "brand": brand, "value_point": point,
+                         "importance": importance[point], "rating": rating})
+    table = value_map(pd.DataFrame(rows), "我")
+    assert table["role"].to_dict() == {"快": "护城河", "全": "空白点", "省": "短板", "好看": "次要"}
+    assert table.loc["快", "advantage"] == 2 and table.loc["快", "best_rival"] == "甲"

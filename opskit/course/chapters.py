@@ -216,7 +216,43 @@ _REGISTERED: list[Chapter] = [
             Section("GROW 商品精细化运营模型", ("orders", "order_lines")),
         ),
     ),
+    Chapter(
+        "12", "12_growth_models", "增长模型与三大拓新策略",
+        "增长模型的演变与四种可计算的增长模型：渠道通道（分润与盈亏平衡分润比例）、流量漏斗（分环节成本与 LMDI 精确拆解）、"
+        "用户蝴蝶（K 系数与逐代裂变的闭式解）、经营单元分布（爬坡曲线拟合与开店计划卷积）；用户/竞争/内部三大视角评分矩阵；"
+        "2B 跨界联名的匹配基线增量、2C 终端+媒体+社交的获客成本与留存、2b2C 全员营销的集中度与最优佣金比例。",
+        required=("users",),
+        sections=(
+            Section("增长模型及其演变"),
+            Section("渠道通道模型", ("partners", "partner_monthly")),
+            Section("流量漏斗模型", ("channel_spend", "installs", "orders")),
+            Section("用户蝴蝶模型", ("users", "referrals")),
+            Section("经营单元分布模型", ("units", "unit_monthly")),
+            Section("三大视角决策增长模型", ("users",)),
+            Section("2B：跨界合作拓新", ("city_signups",)),
+            Section("2C：终端 + 媒体 + 社交", ("users", "orders", "channel_spend")),
+            Section("2b2C：全员营销", ("staff_referrals",)),
+        ),
+    ),
+    Chapter(
+        "13", "13_second_curve", "第二曲线与数字化商业模式",
+        "按增长率与加速度判断业务线的生命周期阶段；用非线性最小二乘拟合 Bass 扩散模型（m、p、q、峰值时间）并识破离散 OLS 的偏差；"
+        "用 S 曲线拐点判断何时启动第二曲线；波士顿矩阵与四类业务的决策；用户价值点位图找护城河、短板与空白点；"
+        "四类数字化商业模式的收入线测算；用 A/B 工具读新业务的灰度发布。",
+        required=("business_lines",),
+        sections=(
+            Section("产品生命周期", ("business_lines",)),
+            Section("Bass 扩散模型", ("business_lines",)),
+            Section("第二曲线：何时启动", ("business_lines",)),
+            Section("新业务战略：波士顿矩阵", ("business_lines",)),
+            Section("新价值再造：用户价值点位图", ("value_survey",)),
+            Section("数字化商业模式盈利设计", ("orders", "paid_memberships", "partner_monthly")),
+            Section("数据监控与敏捷反馈", ("rollout",)),
+        ),
+    ),
 ]
+
+PARTS: dict[str, str] = {"一": "精细化运营（主课）", "二": "私域增长（四大核心策略）"}
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))
 

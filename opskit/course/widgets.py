@@ -177,3 +177,103 @@ class LevelCurveDesigner:
         plt.show()
         box, _ = self.widget()
         display(box)
+
+
+class GrowthModelScorer:
+    """三大视角 scoring matrix (用户 / 竞争 / 内部 × growth models) that recommends a growth model.
+
+    Scores (1–5) and perspective weights can come from data and be changed in a workshop with
+    sliders; ``show()`` draws the static matrix first (papermill/nbval keep an image), then the
+    sliders. ``state()`` / ``to_json()`` / ``to_markdown()`` export the scores, weights and the
+    recommendation, so a group's result can be kept and shared.
+    """
+
+    def __init__(self, scores, weights, notes=None):
+        import pandas as pd
+
+        self.scores = pd.DataFrame(scores, dtype=float).copy()
+        self.weights = {str(k): float(v) for k, v in dict(weights).items()}
+        self.notes = dict(notes or {})
+
+    def recommendation(self):
+        from opskit.growth import score_growth_models
+
+        return score_growth_models(self.scores, self.weights)
+
+    def state(self) -> dict:
+        rec = self.recommendation()
+        return {
+            "scores": {row: {col: round(float(v), 2) for col, v in self.scores.loc[row].items()}
+                       for row in self.scores.index},
+            "weights": self.weights,
+            "totals": {col: round(float(v), 3) for col, v in rec.table.loc["加权总分"].items()},
+            "recommended": rec.model,
+            "margin": round(rec.margin, 3),
+            "notes": self.notes,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.state(), ensure_ascii=False)
+
+    def to_markdown(self) -> str:
+        s = self.state()
+        models = list(self.scores.columns)
+        lines = ["| 视角 | 权重 | " + " | ".join(models) + " |", "|---|---:|" + "---:|" * len(models)]
+        for row in self.scores.index:
+            cells = " | ".join(f"{s['scores'][row][m]:.1f}" for m in models)
+            lines.append(f"| {row} | {s['weights'].get(row, 0):.2f} | {cells} |")
+        lines.append("| **加权总分** | | " + " | ".join(f"**{s['totals'][m]:.2f}**" for m in models) + " |")
+        lines.append("")
+        lines.append(f"推荐的增长模型：**{s['recommended']}**（领先第二名 {s['margin']:.2f} 分）。")
+        for key, note in self.notes.items():
+            lines.append(f"- {key}：{note}")
+        return "\n".join(lines)
+
+    def draw(self, ax=None):
+        from opskit.viz.charts import score_matrix
+
+        rec = self.recommendation()
+        return score_matrix(rec.table, ax=ax, highlight=rec.model,
+                            title=f"三大视角评分矩阵：推荐「{rec.model}」")
+
+    def widget(self):
+        import ipywidgets as w
+        import matplotlib.pyplot as plt
+
+        out, text = w.Output(), w.HTML()
+        cells = {}
+        rows = []
+        for row in self.scores.index:
+            weight = w.FloatSlider(value=self.weights.get(row, 0.0), min=0, max=1, step=0.05,
+                                   description=f"{row}权重", continuous_update=False)
+            sliders = [w.FloatSlider(value=float(self.scores.loc[row, col]), min=1, max=5, step=0.5,
+                                     description=str(col), continuous_update=False) for col in self.scores.columns]
+            cells[row] = (weight, sliders)
+            rows.append(w.HBox([weight, *sliders]))
+
+        def redraw(*_):
+            for row, (weight, sliders) in cells.items():
+                self.weights[row] = weight.value
+                for col, slider in zip(self.scores.columns, sliders):
+                    self.scores.loc[row, col] = slider.value
+            s = self.state()
+            text.value = f"推荐：<b>{s['recommended']}</b>（领先 {s['margin']:.2f} 分）"
+            with out:
+                out.clear_output(wait=True)
+                self.draw()
+                plt.show()
+
+        for weight, sliders in cells.values():
+            for control in (weight, *sliders):
+                control.observe(redraw, names="value")
+        text.value = f"推荐：<b>{self.recommendation().model}</b>"
+        return w.VBox([*rows, text, out]), redraw
+
+    def show(self) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        self.draw()
+        plt.show()
+        box, _ = self.widget()
+        display(box)

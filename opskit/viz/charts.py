@@ -338,3 +338,84 @@ def gains_chart(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None =
     if title:
         ax.set_title(title)
     return ax
+
+
+def bcg_matrix(table: pd.DataFrame, ax=None, title: str | None = None, *, label: str = "line_name",
+               growth: str = "market_growth", share: str = "relative_share", size: str = "revenue",
+               growth_split: float = 0.10, share_split: float = 1.0):
+    """BCG growth-share matrix: relative market share on a log x-axis (leader on the left, as
+    Henderson drew it), market growth on y, bubble area ∝ ``size``, quadrant names in the corners."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5.5))
+    x, y = table[share].astype(float), table[growth].astype(float)
+    area = table[size].astype(float) if size in table else pd.Series(1.0, index=table.index)
+    bubbles = 2500 * area / area.max()
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(table))]
+    ax.scatter(x, y, s=bubbles, color=colors, alpha=0.55, edgecolor="white", linewidth=1.5)
+    for xi, yi, name in zip(x, y, table[label] if label in table else table.index):
+        ax.annotate(str(name), (xi, yi), ha="center", va="center", fontsize=10)
+    low, high = min(x.min(), share_split) / 2.5, max(x.max(), share_split) * 2.5
+    ax.set_xscale("log")
+    ax.set_xlim(high, low)
+    span = max(abs(y.min()), abs(y.max()), growth_split) * 1.4
+    ax.set_ylim(min(y.min() - 0.1 * span, 0), max(y.max(), growth_split) + 0.25 * span)
+    ax.axvline(share_split, color=GREY, ls="--", lw=1)
+    ax.axhline(growth_split, color=GREY, ls="--", lw=1)
+    top, bottom = ax.get_ylim()[1], ax.get_ylim()[0]
+    for xpos, ypos, name in [(high / 1.3, top, "明星"), (low * 1.3, top, "问题"),
+                             (high / 1.3, bottom, "现金牛"), (low * 1.3, bottom, "瘦狗")]:
+        ax.text(xpos, ypos, name, ha="left" if xpos > share_split else "right",
+                va="top" if ypos == top else "bottom", color=GREY, fontsize=12)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt_pct(v, 0)))
+    ax.set_xlabel("相对市场份额（对数坐标；> 1 即市场第一）")
+    ax.set_ylabel("市场年增长率")
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def score_matrix(table: pd.DataFrame, ax=None, title: str | None = None, highlight: str | None = None,
+                 low: float = 1, high: float = 5):
+    """A scoring matrix as a heat map (rows: criteria and the total, columns: options), with the
+    recommended column outlined."""
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.8 * table.shape[1] + 2, 0.7 * table.shape[0] + 1.2))
+    values = table.to_numpy(dtype=float)
+    ax.imshow(values, cmap="Blues", vmin=low - 1, vmax=high + 1, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=11,
+                color="white" if v > (low + high) / 2 + 1 else "black")
+    ax.set_xticks(range(table.shape[1]), labels=list(table.columns))
+    ax.set_yticks(range(table.shape[0]), labels=list(table.index))
+    ax.axhline(table.shape[0] - 1.5, color="white", lw=3)
+    if highlight in table.columns:
+        j = list(table.columns).index(highlight)
+        ax.add_patch(Rectangle((j - 0.5, -0.5), 1, table.shape[0], fill=False, edgecolor=HIGHLIGHT, lw=3))
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def value_canvas(table: pd.DataFrame, brands, ax=None, title: str | None = None, own: str | None = None):
+    """User value-point map as a strategy canvas: value points on x (most important first), one
+    line of mean ratings per brand (own brand highlighted), importance as grey bars."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    points = list(table.index)
+    x = np.arange(len(points))
+    ax.bar(x, table["importance"], color=GREY, alpha=0.25, width=0.6, label="重要性")
+    for i, brand in enumerate(brands):
+        mine = brand == own
+        ax.plot(x, table[brand], marker="o", lw=3 if mine else 1.5,
+                color=HIGHLIGHT if mine else PALETTE[i % len(PALETTE)], label=brand)
+    ax.set_xticks(x, labels=points)
+    ax.set_ylim(1, 5.2)
+    ax.set_ylabel("评分（1–5）")
+    ax.legend(loc="lower left", ncol=len(brands) + 1, fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -102,3 +102,29 @@ def zh(frame: pd.DataFrame | pd.Series, extra: dict[str, str] | None = None) -> 
         out.index = pd.Index([term_of(v) for v in out.index], name=out.index.name)
     out.index.names = [name_of(n) for n in out.index.names]
     return out
+
+
+# Growth models, acquisition strategies and business models (chapters 12–13).
+LABELS.update({
+    "net_profit": "净利润", "margin": "毛利", "commission_share": "分润比例（实际）",
+    "break_even_share": "盈亏平衡分润比例", "cost_per_user": "获客成本（元/人）", "profit_per_user": "每位用户净利润",
+    "months": "月数", "impressions": "曝光", "clicks": "点击", "installs": "安装", "registrations": "注册",
+    "spend": "花费", "cost_per_impression": "每次曝光成本", "cost_per_click": "每次点击成本",
+    "cost_per_install": "每次安装成本", "cost_per_registration": "每个注册成本", "cost_per_buyer": "每个首购成本",
+    "ctr": "点击率", "install_rate": "安装率", "register_rate": "注册率", "buy_rate": "首购率",
+    "generation": "裂变代数", "cumulative_users": "累计用户",
+    "level": "成熟水平", "tau": "爬坡时间常数（月）", "std_error": "标准误",
+    "actual": "实际", "baseline": "基线", "incremental": "增量", "pre_fit_error": "活动前拟合误差", "matches": "匹配城市",
+    "full_window": "观察期满的用户", "retained": "留存用户", "retention_rate": "留存率",
+    "cost_per_retained_user": "每位留存用户成本", "channels": "包含渠道", "cost": "成本",
+    "referred_users": "推广新客", "referred_gmv": "推广成交额", "commission": "佣金", "commission_per_user": "每位新客佣金",
+    "staff_months": "员工·月", "users_per_staff_month": "人均月推广新客", "gmv_per_staff_month": "人均月推广成交额",
+    "margin_per_staff_month": "人均月毛利（扣佣金）", "department": "部门",
+    "gini": "基尼系数", "top20_share": "前 20% 占比", "hhi": "HHI", "equivalent_staff": "等效人数", "zero_share": "零产出占比",
+    "growth": "年化增长率", "acceleration": "增长加速度",
+    "revenue": "收入", "market_size": "市场规模", "own_share": "自身份额", "relative_share": "相对市场份额",
+    "market_growth": "市场增长率", "quadrant": "象限", "move": "业务决策", "size_share": "收入占比",
+    "importance": "重要性", "best_rival": "最强对手", "best_rival_rating": "最强对手评分", "advantage": "领先幅度",
+    "role": "价值点角色", "model_type": "商业模式", "stream": "收费类型", "line": "收入线", "driver": "驱动量",
+    "driver_value": "驱动量数值", "revenue_cents": "收入（分）",
+})
