@@ -1,0 +1,183 @@
+"""Token economies against METHODS.md §21: closed forms, invariants and exact conservation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import integrate
+
+from opskit import tokens
+
+CURVE = tokens.BondingCurve(m=1 / 400, n=2)
+
+
+# --- bonding curve ---------------------------------------------------------------------------------
+
+def test_bonding_curve_oracle():
+    assert CURVE.price(140) == pytest.approx(49)
+    assert CURVE.reserve(140) == pytest.approx(2286.67, abs=0.005)
+    minted = CURVE.mint(140, 10)
+    assert minted == pytest.approx(0.203785, abs=5e-7)
+    assert 140 + minted == pytest.approx(140.2038, abs=5e-5)
+
+
+def test_reserve_is_the_integral_of_price_not_price_times_supply():
+    for s in (1.0, 37.5, 140.0):
+        numeric, _ = integrate.quad(lambda u: CURVE.price(u), 0, s)
+        assert CURVE.reserve(s) == pytest.approx(numeric, rel=1e-10)
+        assert CURVE.reserve(s) == pytest.approx(CURVE.connector_weight * CURVE.price(s) * s)
+    assert CURVE.reserve(140) != pytest.approx(CURVE.price(140) * 140)
+
+
+def test_bancor_formula_equals_inverting_the_integral():
+    for n in (0.5, 1, 2, 3):
+        curve = tokens.BondingCurve(m=0.01, n=n)
+        s, deposit = 250.0, 1234.5
+        inverse = curve.supply_at(curve.reserve(s) + deposit) - s
+        assert curve.mint(s, deposit) == pytest.approx(inverse, rel=1e-10)
+    assert CURVE.mint(0, CURVE.reserve(140)) == pytest.approx(140)
+
+
+def test_buying_then_selling_returns_the_deposit():
+    minted = CURVE.mint(140, 10)
+    assert CURVE.burn(140 + minted, minted) == pytest.approx(10, rel=1e-10)
+    with pytest.raises(ValueError):
+        CURVE.burn(10, 11)
+    with pytest.raises(ValueError):
+        tokens.BondingCurve(m=0, n=2)
+
+
+# --- constant-product market ---------------------------------------------------------------------
+
+def test_constant_product_oracle():
+    assert tokens.swap_output(1000, 1000, 10, fee=0.003) == pytest.approx(9.87158, abs=5e-6)
+    assert tokens.swap_output(1000, 1000, 10, fee=0.0) == pytest.approx(9.90099, abs=5e-6)
+
+
+def test_k_never_decreases_over_random_trades():
+    rng = np.random.default_rng(5)
+    pool = tokens.ConstantProductPool(1000.0, 1000.0, fee=0.003)
+    for _ in range(500):
+        k = pool.k
+        if rng.random() < 0.5:
+            _, pool = pool.sell_x(float(rng.exponential(50)))
+        else:
+            _, pool = pool.sell_y(float(rng.exponential(50)))
+        assert pool.k >= k * (1 - 1e-12)
+        assert pool.x > 0 and pool.y > 0
+    no_fee = tokens.ConstantProductPool(1000.0, 1000.0, fee=0.0)
+    _, after = no_fee.sell_x(10)
+    assert after.k == pytest.approx(no_fee.k, rel=1e-12)
+
+
+def test_fee_is_taken_from_the_input_and_large_trades_move_the_price():
+    pool = tokens.ConstantProductPool(1000.0, 1000.0, fee=0.003)
+    dy, after = pool.sell_x(10)
+    assert after.x == 1010  # the whole input, fee included, stays in the pool
+    assert after.y == pytest.approx(1000 - dy)
+    assert pool.price_impact(1) < pool.price_impact(100) < pool.price_impact(1000)
+
+
+# --- exact splits --------------------------------------------------------------------------------
+
+def test_splits_conserve_every_cent():
+    rng = np.random.default_rng(11)
+    cents = rng.integers(1, 10_000_000, 50_000)
+    out = tokens.split_amounts(cents, {"commission": 0.173, "platform": 0.0625}, remainder="supplier")
+    assert (out.sum(axis=1).to_numpy() == cents).all()
+    assert (out >= 0).all().all()
+    assert tokens.split_amounts([5], {"a": 0.5}, remainder="b").iloc[0].tolist() == [3, 2]  # half up
+    with pytest.raises(ValueError):
+        tokens.split_amounts([19.99], {"a": 0.1}, remainder="b")
+    assert tokens.to_cents([19.99, 0.29, 1e6]).tolist() == [1999, 29, 100_000_000]
+
+
+def test_royalty_split_conserves_each_trade_and_primary_sales_pay_no_royalty():
+    price = np.arange(1, 5001)
+    primary = price % 3 == 0
+    out = tokens.trade_split(price, royalty_rate=0.05, take_rate=0.025, primary=primary)
+    assert (out.sum(axis=1).to_numpy() == price).all()
+    assert (out.loc[primary, "royalty"] == 0).all()
+    assert out.loc[~primary, "royalty"].sum() == pytest.approx(0.05 * price[~primary].sum(), rel=1e-3)
+
+
+def test_unbalanced_rows_finds_the_row_that_loses_a_cent():
+    frame = pd.DataFrame({"amount": [10.00, 19.99, 7.35], "a": [3.00, 6.00, 2.00], "b": [7.00, 13.98, 5.35]})
+    assert tokens.unbalanced_rows(frame, "amount", ["a", "b"]).index.tolist() == [1]
+
+
+# --- the member economy --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def run():
+    return tokens.simulate_economy(seed=3)
+
+
+def test_same_seed_same_economy_and_another_seed_differs(run):
+    again = tokens.simulate_economy(seed=3)
+    pd.testing.assert_frame_equal(run.periods, again.periods)
+    pd.testing.assert_frame_equal(run.trades, again.trades)
+    assert not run.periods["trades"].equals(tokens.simulate_economy(seed=4).periods["trades"])
+
+
+def test_points_ledger_is_exact(run):
+    per, p = run.periods, run.params
+    assert per["supply_start"].iloc[0] == p.n_members * p.initial_balance
+    assert (per["supply"] == per["supply_start"] + per["issued"] - per["burned"]).all()
+    assert (per["supply_start"].iloc[1:].to_numpy() == per["supply"].iloc[:-1].to_numpy()).all()
+    assert per["supply"].iloc[-1] == run.members["balance"].sum()
+    assert (run.members["balance"] >= 0).all()
+
+
+def test_revenue_lines_sum_exactly_to_the_total(run):
+    per = run.periods
+    assert (per[list(tokens.REVENUE_LINES)].sum(axis=1) == per["revenue"]).all()
+    assert (per["burned"] == per["revenue"] + per["material_cost"] + per["expired"]).all()
+    assert per["trade_fee"].sum() == run.trades["fee"].sum()
+
+
+def test_every_trade_conserves_the_price_and_royalties_reach_creators(run):
+    t = run.trades
+    assert len(t) > 1000
+    assert (t["price"] == t["fee"] + t["royalty"] + t["seller_income"]).all()
+    assert (t.loc[t["primary"], "seller"] == t.loc[t["primary"], "creator"]).all()
+    assert (t.loc[t["primary"], "royalty"] == 0).all()
+    assert (t["buyer"] != t["seller"]).all()
+    earned = t.groupby("creator")["royalty"].sum()
+    members = run.members.set_index("member_id")["royalties_earned"]
+    assert (members.reindex(earned.index) == earned).all() and members.sum() == t["royalty"].sum()
+    # planted rates are recovered from the trade log
+    assert t["fee"].sum() / t["price"].sum() == pytest.approx(run.params.fee_rate, abs=0.002)
+    resale = t.loc[~t["primary"]]
+    assert resale["royalty"].sum() / resale["price"].sum() == pytest.approx(run.params.royalty_rate, abs=0.002)
+
+
+def test_velocity_is_the_equation_of_exchange(run):
+    per = run.periods
+    average_supply = (per["supply_start"] + per["supply"]) / 2
+    assert np.allclose(per["velocity"] * average_supply, per["spending"])  # M·V = P·Q
+
+
+def test_higher_fees_drain_points_and_liquidity():
+    table = tokens.sweep(fee_rates=(0.0, 0.05, 0.2), seeds=(0,), n_periods=30)
+    assert table["supply_growth"].is_monotonic_decreasing
+    assert table["fill_rate"].iloc[0] > table["fill_rate"].iloc[-1]
+    assert table["trade_fee"].iloc[0] == 0
+    chosen = tokens.choose_fee(table, min_fill=0.0, max_inflation=10.0)
+    assert chosen == 0.0  # everything qualifies: the most liquid wins
+    assert tokens.choose_fee(table, min_fill=0.99, max_inflation=0.01) is None
+
+
+def test_expiry_is_a_sink_and_floating_prices_respond_to_demand():
+    expiring = tokens.simulate_economy(seed=1, n_periods=20, expiry_rate=0.02)
+    assert expiring.periods["expired"].sum() > 0
+    floating = tokens.simulate_economy(seed=1, n_periods=20, price_adjust=0.5)
+    per = floating.periods
+    up = per["fill_rate"] > floating.params.target_fill
+    assert (per.loc[up, "inflation"] > 0).all() and (per.loc[~up, "inflation"] <= 0).all()
+
+
+def test_bad_parameters_are_rejected():
+    with pytest.raises(ValueError):
+        tokens.EconomyParams(fee_rate=0.7, royalty_rate=0.5)
+    with pytest.raises(ValueError):
+        tokens.EconomyParams(buy_prob=1.5)
