@@ -435,3 +435,79 @@ def choose_fee(table: pd.DataFrame, *, min_fill: float, max_inflation: float,
 def params_dict(params: EconomyParams) -> dict:
     """The parameters as a plain dict (for exporting a workshop's chosen design)."""
     return asdict(params)
+
+
+# --- points and digital-asset markets on data (named SQL) ---------------------------------------
+
+
+def points_economy(points_ledger, *, as_of, opening_balance: float = 0.0) -> pd.DataFrame:
+    """The points program as a money supply, per month (named query ``points_flows``).
+
+    issued = points earned (positive rows); redeemed and expired = points spent or lapsed (as
+    positive numbers); outstanding = opening_balance + cumulative (issued − redeemed − expired) at
+    month end (the program's liability, M); velocity = redeemed / average outstanding of the month
+    (M·V = P·Q with P·Q = points spent); sink_ratio = (redeemed + expired) / issued.
+    ``opening_balance`` is the balance before the ledger starts (0 when it covers the program's start).
+    """
+    from opskit.data import engine
+
+    flows = engine.run("points_flows", {"as_of": pd.Timestamp(as_of)}, points_ledger=points_ledger)
+    signed = flows.pivot_table(index="month", columns="reason", values="points", aggfunc="sum", fill_value=0)
+    positive = flows.loc[flows["points"] > 0].groupby("month")["points"].sum()
+    out = pd.DataFrame(index=signed.index)
+    out["issued"] = positive.reindex(out.index, fill_value=0)
+    out["redeemed"] = -signed.get("redeem", 0)
+    out["expired"] = -signed.get("expire", 0)
+    net = signed.sum(axis=1)
+    out["outstanding"] = opening_balance + net.cumsum()
+    previous = out["outstanding"].shift(1, fill_value=opening_balance)
+    average = (previous + out["outstanding"]) / 2
+    out["velocity"] = out["redeemed"] / average.where(average > 0)
+    out["sink_ratio"] = (out["redeemed"] + out["expired"]) / out["issued"].where(out["issued"] > 0)
+    out["growth"] = out["outstanding"] / previous.where(previous > 0) - 1
+    return out
+
+
+def creator_earnings(asset_trades, *, as_of) -> pd.DataFrame:
+    """Per creator: assets, trades, first-sale income and royalties (named query ``creator_earnings``)."""
+    from opskit.data import engine
+
+    out = engine.run("creator_earnings", {"as_of": pd.Timestamp(as_of)}, asset_trades=asset_trades)
+    out = out.set_index("creator_id")
+    out["total"] = out["primary_income"] + out["royalties"]
+    return out
+
+
+def resale_behaviour(asset_trades, *, as_of, flip_days: float = 3.0, min_markup: float = 1.2) -> pd.DataFrame:
+    """Per seller: resales, flips (resold within ``flip_days`` at ≥ ``min_markup`` × the price paid),
+    mean holding time and mark-up, resale value (named query ``asset_resales``)."""
+    from opskit.data import engine
+
+    out = engine.run("asset_resales", {"as_of": pd.Timestamp(as_of), "flip_days": float(flip_days),
+                                       "min_markup": float(min_markup)}, asset_trades=asset_trades)
+    out = out.set_index("seller_id")
+    out["flip_share"] = out["flips"] / out["resales"]
+    return out
+
+
+def flag_speculators(resales: pd.DataFrame, *, min_flips: int = 2, min_share: float = 0.5) -> pd.Series:
+    """Sellers whose resales are mostly flips: at least ``min_flips`` flips making at least
+    ``min_share`` of their resales. Returns a boolean Series indexed like ``resales``."""
+    return (resales["flips"] >= min_flips) & (resales["flip_share"] >= min_share)
+
+
+def split_check(trades: pd.DataFrame, *, price: str = "price",
+                parts=("platform_fee", "royalty", "seller_income")) -> dict[str, float]:
+    """Conservation and effective rates of a trade log: rows where price ≠ Σ parts (to the cent),
+    the platform's take rate and the royalty rate on resales (trades with a royalty line > 0 or
+    whose seller is not the creator, when the log has those columns)."""
+    bad = unbalanced_rows(trades, price, list(parts))
+    total = float(trades[price].sum())
+    out = {"trades": int(len(trades)), "unbalanced": int(len(bad)),
+           "take_rate": float(trades["platform_fee"].sum()) / total if total else float("nan")}
+    if {"seller_id", "creator_id"} <= set(trades.columns):
+        resale = trades["seller_id"] != trades["creator_id"]
+        value = float(trades.loc[resale, price].sum())
+        out["royalty_rate"] = float(trades.loc[resale, "royalty"].sum()) / value if value else float("nan")
+        out["primary_royalty"] = float(trades.loc[~resale, "royalty"].sum())
+    return out
