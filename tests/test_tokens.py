@@ -181,3 +181,53 @@ def test_bad_parameters_are_rejected():
         tokens.EconomyParams(fee_rate=0.7, royalty_rate=0.5)
     with pytest.raises(ValueError):
         tokens.EconomyParams(buy_prob=1.5)
+
+
+# --- points and digital-asset markets: named queries against pandas ----------------------------
+
+def _ledger():
+    rng = np.random.default_rng(4)
+    n = 2000
+    reason = rng.choice(["order", "task", "redeem", "expire"], n, p=[0.55, 0.1, 0.3, 0.05])
+    points = np.where(np.isin(reason, ["order", "task"]), 1, -1) * rng.integers(1, 200, n)
+    return pd.DataFrame({"user_id": rng.choice(["001", "01", "1", "A9"], n), "points": points, "reason": reason,
+                         "time": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 400 * 86400, n), "s")})
+
+
+def test_points_economy_matches_pandas():
+    ledger, as_of = _ledger(), pd.Timestamp("2026-01-01")
+    got = tokens.points_economy(ledger, as_of=as_of, opening_balance=500)
+    kept = ledger.loc[ledger["time"] < as_of]
+    month = kept["time"].dt.to_period("M").dt.start_time
+    by = kept.groupby([month, "reason"])["points"].sum().unstack(fill_value=0)
+    assert np.allclose(got["issued"], by["order"] + by["task"])
+    assert np.allclose(got["redeemed"], -by["redeem"]) and np.allclose(got["expired"], -by["expire"])
+    outstanding = 500 + by.sum(axis=1).cumsum()
+    assert np.allclose(got["outstanding"], outstanding)
+    average = (outstanding.shift(1, fill_value=500) + outstanding) / 2
+    assert np.allclose(got["velocity"] * average, got["redeemed"])  # M·V = P·Q, month by month
+
+
+def _trades():
+    # two assets: A sold by its creator, resold after 1 day at +50% (a flip), then after 30 days at par
+    t = pd.to_datetime(["2025-09-01", "2025-09-02", "2025-10-02", "2025-09-05", "2025-09-05"])
+    return pd.DataFrame({
+        "trade_id": ["t1", "t2", "t3", "t4", "t5"], "asset_id": ["A", "A", "A", "B", "B"],
+        "creator_id": ["007", "007", "007", "7", "7"], "seller_id": ["007", "x1", "x2", "7", "y"],
+        "buyer_id": ["x1", "x2", "x3", "y", "z"], "trade_time": t,
+        "price": [100.0, 150.0, 150.0, 80.0, 120.0], "platform_fee": [3.0, 4.0, 4.0, 2.0, 3.0],
+        "royalty": [0.0, 8.0, 8.0, 0.0, 6.0], "seller_income": [97.0, 138.0, 138.0, 78.0, 111.0]})
+
+
+def test_resale_behaviour_and_creator_earnings_on_a_known_log():
+    trades, as_of = _trades(), pd.Timestamp("2026-01-01")
+    resales = tokens.resale_behaviour(trades, as_of=as_of, flip_days=3, min_markup=1.2)
+    assert resales.loc["x1", "flips"] == 1 and resales.loc["x2", "flips"] == 0
+    assert resales.loc["x2", "mean_hold_days"] == pytest.approx(30)
+    assert resales.loc["y", "flips"] == 1  # same-day resale at +50%, ties ordered by trade_id
+    assert tokens.flag_speculators(resales, min_flips=1, min_share=1.0).sum() == 2
+    earnings = tokens.creator_earnings(trades, as_of=as_of)
+    assert earnings.loc["007", "primary_income"] == 97 and earnings.loc["007", "royalties"] == 16
+    assert earnings.loc["7", "total"] == 84 and earnings.loc["7", "assets"] == 1
+    check = tokens.split_check(trades)
+    assert check["unbalanced"] == 0 and check["royalty_rate"] == pytest.approx(22 / 420)
