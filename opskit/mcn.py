@@ -232,6 +232,33 @@ class RampCurve(BaseEstimator):
         return float(-self.tau_ * np.log1p(-share))
 
 
+def plateau_rates(events: pd.DataFrame, spans: pd.DataFrame, tau_days: float, *, unit: str = "kol_id") -> pd.Series:
+    """Each unit's rate at full strength, given the ramp's time constant ``tau_days``.
+
+    ``spans`` (indexed by unit) holds ``start_age`` and ``end_age``: the ages in days between which
+    the unit was observed (an incumbent seen from age 300, a recruit from 0). With N events the
+    Poisson estimate is N / ∫ (1 − e^(−a/τ)) da over the span, so units observed at different ages
+    are compared at full strength.
+    """
+    a0, a1 = spans["start_age"].to_numpy(dtype=float), spans["end_age"].to_numpy(dtype=float)
+    if (a0 < 0).any() or (a1 <= a0).any():
+        raise ValueError("spans need 0 <= start_age < end_age")
+    integral = (a1 - a0) - tau_days * (np.exp(-a0 / tau_days) - np.exp(-a1 / tau_days))
+    counts = events.groupby(unit).size().reindex(spans.index, fill_value=0).to_numpy()
+    return pd.Series(counts / integral, index=spans.index, name="plateau")
+
+
+def observed_spans(kol_roster: pd.DataFrame, *, window_start, as_of) -> pd.DataFrame:
+    """Ages (days since joining) at which each 达人 was observed inside [window_start, as_of),
+    up to its leave date."""
+    r = kol_roster.set_index("kol_id")
+    start = r["join_date"].clip(lower=pd.Timestamp(window_start))
+    end = r["leave_date"].fillna(pd.Timestamp(as_of)).clip(upper=pd.Timestamp(as_of))
+    day = pd.Timedelta(days=1)
+    spans = pd.DataFrame({"start_age": (start - r["join_date"]) / day, "end_age": (end - r["join_date"]) / day})
+    return spans.loc[spans["end_age"] > spans["start_age"]]
+
+
 def ramp_exposure(kol_roster: pd.DataFrame, *, since, as_of) -> pd.Series:
     """Days each 达人 who joined on or after ``since`` was observed: join → min(leave, ``as_of``)."""
     r = kol_roster.loc[kol_roster["join_date"] >= pd.Timestamp(since)]
@@ -342,12 +369,13 @@ def leave_rate_model(table: pd.DataFrame, *, hours_per_unit: float = 24.0) -> di
     Returns the rate ratio per extra ``hours_per_unit`` of response (with a 95% interval), the
     baseline daily hazard at one unit of response time and the number of 达人 and departures.
     """
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     x = table["mean_hours"].to_numpy(dtype=float) / hours_per_unit - 1
-    design = sm.add_constant(x)
-    fit = sm.GLM(table["left"].to_numpy(dtype=float), design, family=sm.families.Poisson(),
-                 offset=np.log(table["exposure_days"].to_numpy(dtype=float))).fit()
+    design = np.column_stack([np.ones_like(x), x])
+    fit = GLM(table["left"].to_numpy(dtype=float), design, family=families.Poisson(),
+              offset=np.log(table["exposure_days"].to_numpy(dtype=float))).fit()
     low, high = fit.conf_int()[1]
     return {"rate_ratio": float(np.exp(fit.params[1])), "ci_low": float(np.exp(low)), "ci_high": float(np.exp(high)),
             "base_hazard_per_day": float(np.exp(fit.params[0])), "p_value": float(fit.pvalues[1]),

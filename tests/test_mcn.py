@@ -240,3 +240,17 @@ def test_ownership_and_stay_after_leaving():
     orders = pd.DataFrame({"kol_id": "a", "order_time": t, "account_owner": ["公司", "公司", "公司", "达人", "公司"]})
     stay = mcn.stay_after_leaving(orders, roster, window_days=30, as_of=AS_OF)
     assert stay.loc["公司", "ratio"] == 0.5 and stay.loc["达人", "after"] == 0
+
+
+def test_plateau_rates_compare_units_at_full_strength():
+    tau = 40.0
+    spans = pd.DataFrame({"start_age": [0.0, 300.0], "end_age": [60.0, 480.0]}, index=["new", "old"])
+    integral = np.array([60 - tau * (1 - np.exp(-60 / tau)), 180 - tau * (np.exp(-300 / tau) - np.exp(-480 / tau))])
+    events = pd.DataFrame({"kol_id": ["new"] * 30 + ["old"] * 90})
+    got = mcn.plateau_rates(events, spans, tau)
+    assert np.allclose(got, [30 / integral[0], 90 / integral[1]])
+    roster = pd.DataFrame({"kol_id": ["new", "old", "gone"], "join_date": pd.to_datetime(["2025-10-01", "2024-01-01", "2024-01-01"]),
+                           "leave_date": pd.to_datetime([None, None, "2025-01-01"])})
+    obs = mcn.observed_spans(roster, window_start="2025-07-01", as_of="2026-01-01")
+    assert obs.index.tolist() == ["new", "old"] and obs.loc["new", "start_age"] == 0
+    assert obs.loc["old", "end_age"] - obs.loc["old", "start_age"] == 184

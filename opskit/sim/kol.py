@@ -55,8 +55,8 @@ INCUMBENT_TAIL_SOURCE_P = [0.3, 0.2, 0.2, 0.0, 0.3]
 RECRUIT_SOURCE_P = [0.25, 0.15, 0.2, 0.3, 0.1]
 RECRUIT_TRAINED_SHARE = 0.6    # recruits who complete the training programme
 INCUMBENT_TRAINED_SHARE = 0.5  # tail incumbents trained before the window (no cost in the window)
-TRAINING_COST = 1200.0         # per trained recruit, paid in the window
-SAMPLE_COST_MEAN = 120.0       # samples sent per collaboration (lognormal, sigma 0.5)
+TRAINING_COST = 300.0          # per trained recruit, paid in the window
+SAMPLE_COST_RATE = 0.04        # samples per collaboration: 4% of its expected GMV (lognormal, sigma 0.5)
 RESPONSE_MEDIAN_HOURS = 30.0   # per-KOL mean supply-chain response time: lognormal(log 30h, 0.6)
 RESPONSE_SIGMA = 0.6
 HEAD_RESPONSE_HOURS = 6.0      # head KOLs have a dedicated contact
@@ -112,7 +112,7 @@ CARD = f"""\
   = {TRUTHS["kol_trap_roi"]:.2f}，是亏钱的合作。把 GMV/费用当作 ROI 会选错达人。
 - 达人档案（kol_roster）与需求工单（kol_requests）：头部、腰部和大部分尾部达人在数据期之前加入；最后
   {N_RECRUITS} 位尾部达人是数据期前 {RECRUIT_SPAN_DAYS} 天内新招募的，其中约 {RECRUIT_TRAINED_SHARE:.0%} 完成培训
-  （每人培训费 {TRAINING_COST:,.0f} 元）。埋点（爬坡）：每位达人的产出按 1 − exp(−入驻天数/τ) 爬坡，
+  （每人培训费 {TRAINING_COST:,.0f} 元）；每次合作寄送的样品约为该次合作预期成交额的 {SAMPLE_COST_RATE:.0%}。埋点（爬坡）：每位达人的产出按 1 − exp(−入驻天数/τ) 爬坡，
   τ = {RAMP_TAU_DAYS:g} 天（约 {RAMP_TAU_DAYS * 2.303:.0f} 天达到稳态的 90%）；成交额只在入驻至离开之间发生。
 - 埋点（加竹生活）：每位达人的供应链平均响应时间服从对数正态（中位 {RESPONSE_MEDIAN_HOURS:g} 小时），
   达人每天离开的风险 = {LEAVE_HAZARD_PER_DAY} × {LEAVE_RATE_RATIO_PER_DAY:g}^(平均响应天数 − 1)：响应每慢一天，离开风险
@@ -246,7 +246,7 @@ def _daily(cfg: WorldConfig, kols: pd.DataFrame, roster: pd.DataFrame, total_gmv
     fee = (period_gmv / kols["roas"].to_numpy() - COMMISSION_RATE * period_gmv) / n_active
     impressions = kols["followers"].to_numpy()[kol] * kols["reach"].to_numpy()[kol] * rng.lognormal(0, 0.3, len(kol))
     engagements = rng.binomial(impressions.astype(np.int64), kols["engagement"].to_numpy()[kol])
-    samples = rng.lognormal(np.log(SAMPLE_COST_MEAN) - 0.125, 0.5, len(kol))
+    samples = SAMPLE_COST_RATE * (period_gmv / n_active)[kol] * rng.lognormal(-0.125, 0.5, len(kol))
     dates = np.datetime64(cfg.end, "D") - (N_DAYS - day) * DAY
     frame = pd.DataFrame({
         "date": dates,

@@ -29,6 +29,15 @@ LABELS: dict[str, str] = {
     "estimate": "估计值", "se": "标准误", "ci_low": "置信下限", "ci_high": "置信上限",
     "p_value": "p 值", "lift": "提升度", "support": "支持度", "confidence": "置信度",
     "effect": "效应", "n": "样本量",
+    # concentration, 达人 matrix and token economies (chapters 16–17)
+    "cr1": "CR1", "cr3": "CR3", "hhi": "HHI", "equivalent_number": "等效达人数", "gini": "基尼系数",
+    "hhi_band": "集中度区间", "roas": "ROAS（成交额/费用）", "roi": "ROI", "net_gmv": "退货后成交额",
+    "margin": "毛利", "full_cost": "总成本", "profit": "利润", "pays_back": "是否回本",
+    "return_rate": "退货率", "sample_cost": "样品费", "training_cost": "培训费", "plateau": "稳态日订单",
+    "repeaters": "复购人数", "fill_rate": "成交率", "supply_growth": "积分年增速", "velocity": "流通速度",
+    "price_inflation": "价格年通胀", "revenue": "平台收入", "royalties": "创作者版税", "trade_fee": "交易手续费",
+    "material_spread": "原材料价差", "tool_wear": "工具损耗", "recipe_fee": "配方费用", "issued": "发放积分",
+    "redeemed": "兑换积分", "expired": "过期积分", "outstanding": "流通积分", "sink_ratio": "回收率",
 }
 
 
