@@ -184,3 +184,29 @@ def test_digital_asset_trades_conserve_and_reveal_the_flippers(demo):
     earnings = tokens.creator_earnings(trades, as_of=AS_OF)
     assert earnings["royalties"].sum() == trades["royalty"].sum()
     assert concentration.gini(earnings["total"]) > 0.5  # a few star creators
+
+
+def test_training_lifts_the_private_domain_plateau(demo):
+    roster = demo["kol_roster"].set_index("kol_id")
+    ages = mcn.recruit_order_ages(demo["follower_orders"], demo["kol_roster"], since=roster["join_date"].min(), as_of=AS_OF)
+    spans = mcn.observed_spans(demo["kol_roster"], window_start=WINDOW_START, as_of=AS_OF)
+    plateau = mcn.plateau_rates(ages, spans, TRUTHS["kol"]["kol_ramp_tau_days"])
+    tail = demo["kols"].set_index("kol_id")["tier"].reindex(plateau.index) == "尾部"
+    log_p = np.log(plateau[tail & (plateau > 0)])
+    trained = roster["trained"].reindex(log_p.index) == 1
+    diff = log_p[trained].mean() - log_p[~trained].mean()
+    se = np.sqrt(log_p[trained].var() / trained.sum() + log_p[~trained].var() / (~trained).sum())
+    assert abs(diff - np.log(TRUTHS["mcn"]["training_plateau_lift"])) < Z * se
+    assert diff > 0
+
+
+def test_company_followers_keep_buying_at_the_planted_rate_after_a_departure(demo):
+    window = 30
+    stay = mcn.stay_after_leaving(demo["follower_orders"], demo["kol_roster"], window_days=window, as_of=AS_OF)
+    days = window * stay.attrs["kols"]
+    before, after = stay.loc["公司", "before"] * days, stay.loc["公司", "after"] * days  # order counts
+    tau = TRUTHS["mcn"]["follower_stay_days"]
+    # no new followers after the departure, and the active ones keep leaving at rate 1/tau
+    expected = TRUTHS["mcn"]["company_follower_stay_rate"] * tau / window * -np.expm1(-window / tau)
+    se_log = np.sqrt(1 / before + 1 / after)
+    assert abs(np.log(after / before) - np.log(expected)) < Z * se_log
