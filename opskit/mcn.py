@@ -78,8 +78,8 @@ def repeat_rates(purchases: pd.DataFrame, *, days: float, as_of, group: str | No
     ends a group's observation early, e.g. the day a 达人 left. Named query ``repeat_within``;
     returns buyers, repeaters, the rate and a Wilson 95% interval per group.
     """
-    frame = pd.DataFrame({"group_key": purchases[group].astype(str) if group else platform_label,
-                          "buyer_id": purchases[buyer].astype(str), "order_time": purchases[time]})
+    frame = pd.DataFrame({"group_key": purchases[group] if group else platform_label,
+                          "buyer_id": purchases[buyer], "order_time": purchases[time]})
     cut = (cutoffs.dropna() if cutoffs is not None else pd.Series(dtype="datetime64[us]"))
     cut_frame = pd.DataFrame({"group_key": cut.index.astype(str),
                               "end_time": pd.to_datetime(cut.to_numpy()).astype("datetime64[us]")})
@@ -472,21 +472,20 @@ def ownership(summary: pd.DataFrame, *, company: str = "公司") -> pd.DataFrame
                          "company_follower_share": own_followers / followers})
 
 
-def stay_after_leaving(follower_orders: pd.DataFrame, kol_roster: pd.DataFrame, *, window_days: int = 30,
+def stay_after_leaving(follower_orders, kol_roster: pd.DataFrame, *, window_days: int = 30,
                        as_of) -> pd.DataFrame:
     """What a 达人's departure does to its private domain: orders per day in the ``window_days``
     before and after the leave date, by list owner, pooled over the 达人 who left with a full
-    window on both sides. ``ratio`` = after / before."""
+    window on both sides (named query ``leave_window_orders``). ``ratio`` = after / before;
+    ``attrs["kols"]`` is the number of departures pooled."""
     r = kol_roster.dropna(subset=["leave_date"])
     w = pd.Timedelta(days=window_days)
     r = r.loc[(r["leave_date"] - w >= r["join_date"]) & (r["leave_date"] + w <= pd.Timestamp(as_of))]
-    leave = r.set_index("kol_id")["leave_date"]
-    o = follower_orders.loc[follower_orders["kol_id"].isin(leave.index)]
-    t = o["order_time"] - o["kol_id"].map(leave).astype("datetime64[us]")
-    side = np.where((t >= -w) & (t < pd.Timedelta(0)), "before", np.where((t >= pd.Timedelta(0)) & (t < w), "after", ""))
-    counts = (o.assign(side=side).loc[lambda f: f["side"] != ""]
-              .groupby(["account_owner", "side"]).size().unstack(fill_value=0))
-    counts = counts.reindex(columns=["before", "after"], fill_value=0) / (window_days * max(len(leave), 1))
+    departures = pd.DataFrame({"kol_id": r["kol_id"].to_numpy(),
+                               "leave_time": pd.to_datetime(r["leave_date"]).astype("datetime64[us]").to_numpy()})
+    counts = engine.run("leave_window_orders", {"window_days": float(window_days)},
+                        follower_orders=follower_orders, departures=departures).set_index("account_owner")
+    counts = counts[["before", "after"]].astype(float) / (window_days * max(len(departures), 1))
     counts["ratio"] = counts["after"] / counts["before"].where(counts["before"] > 0)
-    counts.attrs["kols"] = int(len(leave))
+    counts.attrs["kols"] = int(len(departures))
     return counts

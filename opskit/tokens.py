@@ -498,16 +498,23 @@ def flag_speculators(resales: pd.DataFrame, *, min_flips: int = 2, min_share: fl
 
 def split_check(trades: pd.DataFrame, *, price: str = "price",
                 parts=("platform_fee", "royalty", "seller_income")) -> dict[str, float]:
-    """Conservation and effective rates of a trade log: rows where price ≠ Σ parts (to the cent),
-    the platform's take rate and the royalty rate on resales (trades with a royalty line > 0 or
-    whose seller is not the creator, when the log has those columns)."""
-    bad = unbalanced_rows(trades, price, list(parts))
-    total = float(trades[price].sum())
-    out = {"trades": int(len(trades)), "unbalanced": int(len(bad)),
-           "take_rate": float(trades["platform_fee"].sum()) / total if total else float("nan")}
-    if {"seller_id", "creator_id"} <= set(trades.columns):
-        resale = trades["seller_id"] != trades["creator_id"]
-        value = float(trades.loc[resale, price].sum())
-        out["royalty_rate"] = float(trades.loc[resale, "royalty"].sum()) / value if value else float("nan")
-        out["primary_royalty"] = float(trades.loc[~resale, "royalty"].sum())
+    """Conservation and effective rates of a trade log (named query ``split_balance``): rows where
+    price ≠ Σ parts (to the cent), the platform's take rate and, when the log names creators and
+    sellers, the royalty rate on resales and the royalties paid on first sales (should be 0)."""
+    from opskit.data import engine
+
+    names = dict(zip(("part_a", "part_b", "part_c"), parts))
+    payments = pd.DataFrame({"total": trades[price], **{k: trades[v] for k, v in names.items()}})
+    totals = engine.run("split_balance", payments=payments).iloc[0]
+    sums = {v: float(totals[k]) for k, v in names.items()}
+    total = float(totals["total"])
+    out = {"trades": int(totals["rows"]), "unbalanced": int(totals["unbalanced"] or 0),
+           "take_rate": sums.get("platform_fee", float("nan")) / total if total else float("nan")}
+    if {"seller_id", "creator_id", "royalty"} <= set(trades.columns):
+        view = pd.DataFrame({"seller_id": trades["seller_id"], "creator_id": trades["creator_id"],
+                             "royalty": trades["royalty"], "price": trades[price]})
+        resale = engine.run("resale_royalties", trades=view).iloc[0]
+        value = float(resale["resale_value"] or 0)
+        out["royalty_rate"] = float(resale["resale_royalty"]) / value if value else float("nan")
+        out["primary_royalty"] = float(resale["primary_royalty"] or 0)
     return out

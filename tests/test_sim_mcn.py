@@ -210,3 +210,13 @@ def test_company_followers_keep_buying_at_the_planted_rate_after_a_departure(dem
     expected = TRUTHS["mcn"]["company_follower_stay_rate"] * tau / window * -np.expm1(-window / tau)
     se_log = np.sqrt(1 / before + 1 / after)
     assert abs(np.log(after / before) - np.log(expected)) < Z * se_log
+
+
+def test_head_private_domains_reach_their_planted_plateau(demo):
+    roster = demo["kol_roster"]
+    ages = mcn.recruit_order_ages(demo["follower_orders"], roster, since=roster["join_date"].min(), as_of=AS_OF)
+    spans = mcn.observed_spans(roster, window_start=WINDOW_START, as_of=AS_OF)
+    plateau = mcn.plateau_rates(ages, spans, TRUTHS["kol"]["kol_ramp_tau_days"])
+    for kol_id, planted in TRUTHS["mcn"]["head_plateau_orders_per_day"].items():
+        # orders cluster by follower (about 3 each), so allow about 3 clustered standard errors
+        assert plateau[kol_id] == pytest.approx(planted, rel=0.25), kol_id

@@ -231,3 +231,22 @@ def test_resale_behaviour_and_creator_earnings_on_a_known_log():
     assert earnings.loc["7", "total"] == 84 and earnings.loc["7", "assets"] == 1
     check = tokens.split_check(trades)
     assert check["unbalanced"] == 0 and check["royalty_rate"] == pytest.approx(22 / 420)
+    assert check["take_rate"] == pytest.approx(16 / 600) and check["primary_royalty"] == 0
+    broken = trades.assign(seller_income=trades["seller_income"] + np.r_[0, 0.01, 0, 0, 0])
+    assert tokens.split_check(broken)["unbalanced"] == len(tokens.unbalanced_rows(broken, "price",
+                                                                                   ["platform_fee", "royalty", "seller_income"])) == 1
+
+
+def test_token_widget_state_is_deterministic_and_exportable():
+    import json
+
+    from opskit.course.widgets import TokenEconomyExplorer
+
+    explorer = TokenEconomyExplorer(tokens.EconomyParams(n_periods=12), fee_rate=0.08, seed=2)
+    state = explorer.state()
+    assert state == TokenEconomyExplorer(tokens.EconomyParams(n_periods=12), fee_rate=0.08, seed=2).state()
+    assert json.loads(explorer.to_json())["fee_rate"] == 0.08
+    assert sum(state["revenue_lines"].values()) == state["revenue"]
+    assert "交易手续费 8.0%" in explorer.to_markdown()
+    box, redraw = explorer.widget()
+    assert len(box.children) == 3
