@@ -85,7 +85,7 @@ def test_each_part_exports_simulate_truths_and_a_chinese_card():
 def test_parts_produce_their_tables(tables):
     expected = {"member_tiers", "paid_memberships", "points_ledger", "wecom_groups", "wecom_members",
                 "campaigns", "campaign_phases", "campaign_audience", "homepage_slots", "kols",
-                "kol_daily", "kano_survey", "business_lines"}
+                "kol_daily", "kano_survey", "business_lines", "kol_roster", "kol_requests"}
     assert set(tables) == expected
     assert all(len(frame) > 0 for frame in tables.values())
 

@@ -250,6 +250,36 @@ _REGISTERED: list[Chapter] = [
             Section("数据监控与敏捷反馈", ("rollout",)),
         ),
     ),
+    Chapter(
+        "16", "16_mcn", "MCN化运营",
+        "达人矩阵按成交额与粉丝分层，招募→激励→培训→标杆→复制的漏斗与新达人爬坡曲线（利特尔法则），退货与毛利之后的达人 ROI，"
+        "CR1/CR3、HHI 与等效达人数、基尼系数和头部达人离开的情景推演，达人私域与平台的复购对比和粉丝名单归属，"
+        "S2b2C 精确到分的分账与供应链响应时长对达人去留的影响（加竹生活）。",
+        required=("kol_daily",),
+        sections=(
+            Section("MCN化运营的背景与达人矩阵", ("kol_daily", "kols", "kol_roster")),
+            Section("搭建达人矩阵：招募、激励、培训、标杆、复制", ("kol_candidates", "follower_orders", "kol_roster")),
+            Section("达人 ROI：谁在回本", ("kol_daily", "kol_roster", "follower_orders")),
+            Section("头部依赖风险", ("kol_daily", "kol_roster", "follower_orders")),
+            Section("个体私域：达人粉丝的复购与名单归属", ("follower_orders", "orders", "kol_roster")),
+            Section("S2b2C 与供应链响应：加竹生活的教训", ("follower_orders", "kol_requests", "kol_roster")),
+        ),
+    ),
+    Chapter(
+        "17", "17_tokenization", "通证化运营",
+        "从推测、筛选、互动到用户自我表达：积分账本上的发行、回收、流通速度与积分通胀，向量化、可复现的会员共创经济仿真"
+        "（原材料、工具、配方、交易与版税，平台四条收入线精确相加），联合曲线与恒定乘积做市的闭式解与不变量，"
+        "数字藏品交易的版税与平台抽成守恒、炒作识别，手续费参数扫描与决策（含交互组件），以及中国的政策边界。",
+        required=("points_ledger",),
+        sections=(
+            Section("通证化运营的逻辑", ("points_ledger",)),
+            Section("DAO 规则即仿真：会员共创经济", ()),
+            Section("定价机制：联合曲线与恒定乘积", ()),
+            Section("数字资产交易：版税、抽成与炒作", ("asset_trades",)),
+            Section("参数扫描与决策", ()),
+            Section("局限与中国的政策语境", ()),
+        ),
+    ),
 ]
 
 PARTS: dict[str, str] = {"一": "精细化运营（主课）", "二": "私域增长（四大核心策略）"}

@@ -17,7 +17,8 @@ DEMO_N_USERS = 4_000
 # Peripheral parts, each with ``simulate(cfg, world) -> dict of new tables``, run in this order.
 PERIPHERAL_PARTS = ("loyalty", "community", "campaigns", "homepage", "kol", "survey", "business",
                     "messaging", "gamification", "private_domain", "identity",
-                    "units", "staff", "partners", "newbiz")
+                    "units", "staff", "partners", "newbiz",
+                    "mcn", "ugc")
 
 
 def peripheral_modules() -> dict[str, ModuleType]:

@@ -419,3 +419,118 @@ def value_canvas(table: pd.DataFrame, brands, ax=None, title: str | None = None,
     if title:
         ax.set_title(title)
     return ax
+
+
+def lorenz(values, ax=None, title: str | None = None, label: str = "洛伦兹曲线", unit_label: str = "达人"):
+    """Lorenz curve of ``values`` with the line of equality; the shaded gap is half the Gini."""
+    from opskit.concentration import gini, lorenz_curve
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 5))
+    units, total = lorenz_curve(values)
+    ax.plot([0, 1], [0, 1], color=GREY, ls="--", lw=1, label="完全平均")
+    ax.plot(units, total, color=HIGHLIGHT, lw=2.5, label=f"{label}（基尼系数 {gini(values):.2f}）")
+    ax.fill_between(units, total, units, color=HIGHLIGHT, alpha=0.12)
+    ax.set(xlabel=f"{unit_label}累计占比（从小到大）", ylabel="成交额累计占比", xlim=(0, 1), ylim=(0, 1))
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def replacement_path(result, ax=None, title: str | None = None):
+    """The head-leaves scenario over time: GMV at risk, what new 达人 have replaced, the shortfall."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    path = result.path
+    ax.plot(path["month"], path["at_risk"], color=HIGHLIGHT, lw=2, label="流失的月成交额")
+    ax.fill_between(path["month"], 0, path["replaced"], color=PALETTE[0], alpha=0.35, label="新达人补上的部分")
+    ax.fill_between(path["month"], path["replaced"], path["at_risk"], color=HIGHLIGHT, alpha=0.12,
+                    label="缺口（累计损失）")
+    if np.isfinite(result.months_to_replace) and result.months_to_replace <= path["month"].max():
+        ax.axvline(result.months_to_replace, color=GREY, ls="--", lw=1)
+        ax.annotate(f"{result.months_to_replace:.1f} 个月补齐", (result.months_to_replace, result.gmv_at_risk * 0.5),
+                    xytext=(6, 0), textcoords="offset points", fontsize=9)
+    ax.set(xlabel="头部达人离开后的月数", ylabel="月成交额（元）", ylim=(0, result.gmv_at_risk * 1.15))
+    ax.legend(loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def bonding_curve(curve, supply: float, deposit: float = 0.0, ax=None, title: str | None = None):
+    """Price along a bonding curve; the reserve at ``supply`` is the area under it, and a deposit
+    moves the supply to the right by the tokens it mints."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    minted = curve.mint(supply, deposit) if deposit else 0.0
+    s = np.linspace(0, max(supply * 1.5, supply + minted), 300)
+    ax.plot(s, curve.price(s), color=PALETTE[0], lw=2, label=f"价格 p(s) = {curve.m:g}·s^{curve.n:g}")
+    fill = s <= supply
+    ax.fill_between(s[fill], 0, curve.price(s[fill]), color=PALETTE[0], alpha=0.2,
+                    label=f"储备 R({supply:g}) = {float(curve.reserve(supply)):,.2f}")
+    ax.scatter([supply], [curve.price(supply)], color=HIGHLIGHT, zorder=3)
+    ax.annotate(f"s = {supply:g}，价格 {float(curve.price(supply)):,.2f}", (supply, float(curve.price(supply))),
+                xytext=(-10, 10), textcoords="offset points", ha="right", fontsize=9)
+    if deposit:
+        ax.axvspan(supply, supply + minted, color=HIGHLIGHT, alpha=0.25,
+                   label=f"存入 {deposit:g} → 铸造 {minted:.4f} 枚")
+    ax.set(xlabel="供应量 s（枚）", ylabel="价格（储备单位/枚）")
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def economy_run(periods: pd.DataFrame, axes=None, title: str | None = None):
+    """A member-economy run: points outstanding and fill rate (left), revenue lines stacked (right)."""
+    from opskit.tokens import REVENUE_LINES
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(13, 4))
+    left, right = axes
+    left.plot(periods["period"], periods["supply"], color=PALETTE[0], lw=2, label="流通中的积分（M）")
+    left.set(xlabel="周期（周）", ylabel="积分")
+    twin = left.twinx()
+    twin.plot(periods["period"], periods["fill_rate"], color=HIGHLIGHT, lw=1.5, label="成交率（流动性）")
+    twin.set(ylabel="成交率", ylim=(0, 1))
+    twin.grid(False)
+    left.legend(loc="upper left")
+    twin.legend(loc="lower right")
+    names = {"trade_fee": "交易手续费", "material_spread": "原材料价差", "tool_wear": "工具损耗", "recipe_fee": "配方费用"}
+    right.stackplot(periods["period"], [periods[line] for line in REVENUE_LINES],
+                    labels=[names[line] for line in REVENUE_LINES], colors=PALETTE[: len(REVENUE_LINES)], alpha=0.85)
+    right.set(xlabel="周期（周）", ylabel="平台收入（积分）", title="平台收入的四条线")
+    right.legend(loc="upper left", fontsize=9)
+    if title:
+        left.set_title(title)
+    return axes
+
+
+def fee_sweep(table: pd.DataFrame, chosen: float | None = None, *, min_fill: float | None = None,
+              max_inflation: float | None = None, inflation: str = "supply_growth", ax=None,
+              title: str | None = None):
+    """Liquidity (fill rate) and inflation (annual growth of points outstanding) against the fee."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    fee = table.index.to_numpy(dtype=float) * 100
+    ax.plot(fee, table["fill_rate"], color=PALETTE[0], marker="o", lw=2, label="成交率（流动性）")
+    ax.set(xlabel="交易手续费率（%）", ylabel="成交率")
+    twin = ax.twinx()
+    twin.plot(fee, table[inflation], color=HIGHLIGHT, marker="s", lw=2, label="积分年增速（通胀）")
+    twin.axhline(0, color=GREY, lw=1)
+    twin.set(ylabel="年增速")
+    twin.grid(False)
+    if min_fill is not None:
+        ax.axhline(min_fill, color=PALETTE[0], ls=":", lw=1)
+    if max_inflation is not None:
+        twin.axhspan(-max_inflation, max_inflation, color=HIGHLIGHT, alpha=0.08)
+    if chosen is not None:
+        ax.axvline(chosen * 100, color=GREY, ls="--", lw=1)
+        ax.annotate(f"选择 {chosen:.0%}", (chosen * 100, ax.get_ylim()[1]), xytext=(4, -14),
+                    textcoords="offset points", fontsize=9)
+    ax.legend(loc="upper right")
+    twin.legend(loc="center right")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -65,6 +65,15 @@ LABELS: dict[str, str] = {
     "gain": "G 渗透力", "retain": "R 复购力", "boost": "O 价格力", "widen": "W 延展力", "delta": "变化",
     "naive_gap": "直接对比差距", "joins": "入群人数", "reach": "触达人数", "conversion": "转化率",
     "customer_key": "顾客键", "id_type": "标识类型",
+    # concentration, 达人 matrix and token economies (chapters 16–17)
+    "cr1": "CR1", "cr3": "CR3", "hhi": "HHI", "equivalent_number": "等效达人数", "gini": "基尼系数",
+    "hhi_band": "集中度区间", "roas": "ROAS（成交额/费用）", "roi": "ROI", "net_gmv": "退货后成交额",
+    "margin": "毛利", "full_cost": "总成本", "profit": "利润", "pays_back": "是否回本",
+    "sample_cost": "样品费", "training_cost": "培训费", "plateau": "稳态日订单",
+    "repeaters": "复购人数", "fill_rate": "成交率", "supply_growth": "积分年增速", "velocity": "流通速度",
+    "price_inflation": "价格年通胀", "revenue": "平台收入", "royalties": "创作者版税", "trade_fee": "交易手续费",
+    "material_spread": "原材料价差", "tool_wear": "工具损耗", "recipe_fee": "配方费用", "issued": "发放积分",
+    "redeemed": "兑换积分", "expired": "过期积分", "outstanding": "流通积分", "sink_ratio": "回收率",
 }
 
 
