@@ -15,7 +15,8 @@ from opskit.sim.tables import conform
 
 DEMO_N_USERS = 4_000
 # Peripheral parts, each with ``simulate(cfg, world) -> dict of new tables``, run in this order.
-PERIPHERAL_PARTS = ("loyalty", "community", "campaigns", "homepage", "kol", "survey", "business")
+PERIPHERAL_PARTS = ("loyalty", "community", "campaigns", "homepage", "kol", "survey", "business",
+                    "cities", "homepage_log")
 
 
 def peripheral_modules() -> dict[str, ModuleType]:
