@@ -90,8 +90,8 @@ class ExaminationModel(BaseEstimator):
     Fitted as a Poisson GLM with log link on position × item cells (clicks with log impressions
     as offset): log E[clicks] = log n + log θ_k + log γ_d. The Poisson quasi-likelihood is
     consistent for any non-negative reward with this multiplicative mean, so ``click`` may also
-    be a GMV column (then γ_d is GMV per impression at the top). Intervals use robust (HC0)
-    standard errors. θ is only identified when items move between positions (randomised
+    be a GMV column (then γ_d is GMV per impression at the top). Intervals use Poisson errors for
+    click counts and quasi-Poisson errors (Pearson scale) for other rewards. θ is only identified when items move between positions (randomised
     rotation, swaps, or a logging policy that explores).
     """
 
@@ -118,7 +118,12 @@ class ExaminationModel(BaseEstimator):
         X[np.flatnonzero(later), len(items) + pos_idx[later] - 1] = 1.0
         model = sm.GLM(table["clicks"].to_numpy(dtype=float), X, family=sm.families.Poisson(),
                        offset=np.log(table["impressions"].to_numpy(dtype=float)))
-        fit = model.fit(cov_type="HC0")
+        rewards = table["clicks"].to_numpy(dtype=float)
+        binary = impressions is None and bool(np.isin(log[click].dropna().unique(), [0, 1]).all())
+        # 0/1 clicks: Poisson errors (binomial with small p); other rewards (GMV): quasi-Poisson with
+        # the Pearson scale, since their variance is far above their mean.
+        counts = impressions is not None and bool(np.all(rewards == np.round(rewards)))
+        fit = model.fit(scale=None if (binary or counts) else "X2")
         params, bse = np.asarray(fit.params), np.asarray(fit.bse)
         z = stats.norm.ppf(1 - self.alpha / 2)
         log_theta = np.r_[0.0, params[len(items):]]
