@@ -7,7 +7,9 @@ of many runs is vectorised over runs and loops only over time::
     arms = policy.select()            # one arm per run
     policy.update(arms, rewards)      # 0/1 rewards (clicks) per run
 
-* :class:`Fixed`: always the same arm (what a fixed slot assignment does).
+* :class:`Fixed`: always the same arm (a slot pinned to one creative); :class:`Rotation`: arms in
+  turn (a fixed rotation schedule). Neither learns: regret grows linearly unless the pinned arm
+  happens to be the best.
 * :class:`EpsilonGreedy`: explore a random arm with probability ε, else the best mean so far;
   linear regret ≈ n·ε·mean gap for fixed ε.
 * :class:`UCB1` (Auer, Cesa-Bianchi & Fischer 2002): play each arm once, then
@@ -83,6 +85,13 @@ class Fixed(BanditPolicy):
 
     def _choose(self, size: int) -> np.ndarray:
         return np.full((self.n_runs, size), self.arm)
+
+
+class Rotation(BanditPolicy):
+    """A fixed schedule: arms in turn (equal fixed shares, no learning)."""
+
+    def _choose(self, size: int) -> np.ndarray:
+        return np.broadcast_to((self.t + np.arange(size)) % self.n_arms, (self.n_runs, size)).copy()
 
 
 class EpsilonGreedy(BanditPolicy):

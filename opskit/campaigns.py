@@ -75,6 +75,31 @@ def campaign_days(daily: pd.DataFrame, campaigns: pd.DataFrame, phases: pd.DataF
     return out
 
 
+def daily_totals(daily: pd.DataFrame) -> pd.DataFrame:
+    """Company totals per day of a daily report such as ``city_daily`` (named query ``daily_totals``)."""
+    return engine.run("daily_totals", daily=daily[["date", "orders", "gmv"]])
+
+
+def yoy_growth(totals: pd.DataFrame, *, weeks: int, excluded=(), value: str = "gmv") -> dict:
+    """Year-over-year growth of the last ``weeks`` weeks of ``totals`` (``date`` and ``value``):
+    the sum over those days divided by the sum over the same weekdays 364 days earlier, keeping
+    only day pairs where neither day is in ``excluded`` (campaign days, holidays) and both have data.
+    """
+    series = totals.set_index("date")[value].astype(float)
+    series.index = pd.DatetimeIndex(series.index).normalize()
+    excluded = pd.DatetimeIndex(excluded).normalize()
+    last = series.index.max()
+    recent = pd.date_range(last - pd.Timedelta(days=7 * weeks - 1), last, freq="D")
+    earlier = recent - pd.Timedelta(days=364)
+    keep = (recent.isin(series.index) & earlier.isin(series.index) & ~recent.isin(excluded) & ~earlier.isin(excluded))
+    if keep.sum() < 7:
+        raise OpskitError(f"最近 {weeks} 周与一年前同期可比的日子不足 7 天（需要一年以上的日数据，且避开活动日）。"
+                          "解决办法：提供更长的历史，或减少排除的日子。")
+    now, before = series.reindex(recent[keep]).sum(), series.reindex(earlier[keep]).sum()
+    return {"growth": float(now / before - 1), "days": int(keep.sum()), "recent_gmv": float(now),
+            "year_earlier_gmv": float(before), "first_day": recent[keep].min(), "last_day": recent[keep].max()}
+
+
 def daily_sales(orders: pd.DataFrame) -> pd.DataFrame:
     """Orders and GMV per day from an order table (named query ``daily_sales``)."""
     return engine.run("daily_sales", orders=orders[["order_time", "amount"]])
@@ -423,10 +448,12 @@ class SyntheticControl(BaseEstimator):
         """In-space placebos: refit with each donor as if it were treated (the real treated unit
         left out of its donor pool). Returns one row per unit (the treated unit first) with
         ``pre_rmspe, post_rmspe, ratio, att``; the permutation p-value of the treated unit's
-        post/pre RMSPE ratio is in ``.attrs["p_value"]``."""
+        post/pre RMSPE ratio is in ``.attrs["p_value"]``. The placebo gaps by period are kept in
+        ``placebo_gaps_``."""
         check_is_fitted(self, "weights_")
         rows = [(self.treated_unit_, True, self.pre_rmspe_, self.post_rmspe_, self.att_)]
         donors = list(self.weights_.index)
+        gaps = {}
         for placebo in donors:
             pool = [d for d in donors if d != placebo]
             if not pool:
@@ -434,8 +461,10 @@ class SyntheticControl(BaseEstimator):
             y1, Y0 = self._wide[placebo], self._wide[pool]
             w = _simplex_least_squares(Y0.loc[self._pre].to_numpy(), y1.loc[self._pre].to_numpy())
             gap = y1.to_numpy() - Y0.to_numpy() @ w
+            gaps[placebo] = gap
             rows.append((placebo, False, float(np.sqrt(np.mean(gap[self._pre] ** 2))),
                          float(np.sqrt(np.mean(gap[~self._pre] ** 2))), float(gap[~self._pre].mean())))
+        self.placebo_gaps_ = pd.DataFrame(gaps, index=self._wide.index)
         table = pd.DataFrame(rows, columns=["unit", "is_treated", "pre_rmspe", "post_rmspe", "att"])
         table["ratio"] = table["post_rmspe"] / table["pre_rmspe"].where(table["pre_rmspe"] > 0)
         table.attrs["p_value"] = float((table["ratio"] >= table["ratio"].iloc[0]).mean())
@@ -573,32 +602,35 @@ def its(series: pd.Series, treatment_start, *, end=None, pre_periods: int | None
 
 
 def incremental_by_group(audience: pd.DataFrame, *, group: str, treated: str, outcome: str,
-                         baseline: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+                         covariate: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """Increment per user in each group of a randomised campaign audience.
 
     ``treated`` is 1 for users the campaign reached and 0 for the random holdout. The increment
-    is the treated minus holdout mean of ``outcome``, or of ``outcome − baseline`` when a
-    pre-campaign ``baseline`` column is given (a per-user difference in differences, which
-    removes who was already spending more). Welch standard errors; groups without both arms get
-    NaN.
+    is the treated minus holdout mean of ``outcome``; with a pre-campaign ``covariate`` (such as
+    spend before the campaign) the outcome is CUPED-adjusted within each group first
+    (:class:`opskit.abtest.Cuped`, θ fitted on both arms), which keeps the estimate unbiased under
+    randomisation and narrows its interval. Welch standard errors; groups without at least two
+    users in each arm get NaN.
     """
-    y = audience[outcome].astype(float)
-    if baseline is not None:
-        y = y - audience[baseline].astype(float)
+    from opskit.abtest import Cuped
+
     frame = pd.DataFrame({"group": audience[group].to_numpy(), "w": audience[treated].astype(int).to_numpy(),
-                          "y": y.to_numpy()})
-    stats_ = frame.groupby(["group", "w"], sort=True)["y"].agg(["mean", "var", "count"]).unstack("w")
+                          "y": audience[outcome].astype(float).to_numpy()})
+    if covariate is not None:
+        frame["x"] = audience[covariate].astype(float).to_numpy()
     rows = []
-    for key, row in stats_.iterrows():
-        n1, n0 = row.get(("count", 1), 0), row.get(("count", 0), 0)
-        n1 = 0 if pd.isna(n1) else int(n1)
-        n0 = 0 if pd.isna(n0) else int(n0)
+    for key, part in frame.groupby("group", sort=True):
+        y = part["y"].to_numpy()
+        if covariate is not None and part["x"].var() > 0:
+            y = Cuped().fit(y, part["x"]).adjust(y, part["x"])
+        w = part["w"].to_numpy() == 1
+        n1, n0 = int(w.sum()), int((~w).sum())
         if n1 >= 2 and n0 >= 2:
-            inc = row[("mean", 1)] - row[("mean", 0)]
-            v1, v0 = row[("var", 1)] / n1, row[("var", 0)] / n0
+            inc = y[w].mean() - y[~w].mean()
+            v1, v0 = y[w].var(ddof=1) / n1, y[~w].var(ddof=1) / n0
             se = float(np.sqrt(v1 + v0))
             dof = (v1 + v0) ** 2 / (v1 ** 2 / (n1 - 1) + v0 ** 2 / (n0 - 1)) if (v1 + v0) > 0 else n1 + n0 - 2
-            q = stats.t.ppf(1 - alpha / 2, dof)
+            q = float(stats.t.ppf(1 - alpha / 2, dof))
         else:
             inc, se, q = np.nan, np.nan, np.nan
         rows.append({"group": key, "users": n1 + n0, "treated_users": n1, "holdout_users": n0,
@@ -607,12 +639,12 @@ def incremental_by_group(audience: pd.DataFrame, *, group: str, treated: str, ou
 
 
 def selection_value(audience: pd.DataFrame, selected, *, treated: str, outcome: str,
-                    baseline: str | None = None, cost_per_user: float, margin: float,
+                    covariate: str | None = None, cost_per_user: float, margin: float,
                     alpha: float = 0.05) -> dict:
     """What sending a campaign to the ``selected`` users (a boolean mask over ``audience``) earns,
     measured on the randomised holdout inside the selection.
 
-    increment per user (treated − holdout, or their per-user DiD with ``baseline``) × selected
+    increment per user (treated − holdout, CUPED-adjusted with ``covariate``) × selected
     users = incremental GMV; profit = margin × incremental GMV − cost_per_user × selected users;
     ROI = profit / cost. Interval of the profit from the increment's Welch interval.
     """
@@ -622,7 +654,7 @@ def selection_value(audience: pd.DataFrame, selected, *, treated: str, outcome: 
                 "incremental_gmv": 0.0, "cost": 0.0, "profit": 0.0, "profit_low": 0.0,
                 "profit_high": 0.0, "roi": np.nan}
     part = audience.loc[selected].assign(_all="all")
-    inc = incremental_by_group(part, group="_all", treated=treated, outcome=outcome, baseline=baseline,
+    inc = incremental_by_group(part, group="_all", treated=treated, outcome=outcome, covariate=covariate,
                                alpha=alpha).iloc[0]
     n = int(selected.sum())
     cost = cost_per_user * n

@@ -52,6 +52,8 @@ def test_thompson_sampling_regret_grows_sublinearly_on_the_planted_click_model()
     assert curve["best_arm_share"].iloc[-2000:].mean() > 0.6
     fixed = bandits.simulate(bandits.Fixed(len(ctr), arm=int(np.argmin(ctr)), n_runs=2, seed=0), ctr, 1000, seed=0)
     assert fixed["regret"].iloc[-1] == pytest.approx(1000 * (ctr.max() - ctr.min()))
+    rotation = bandits.simulate(bandits.Rotation(len(ctr), n_runs=2, seed=0), ctr, 800, batch=7, seed=0)
+    assert rotation["regret"].iloc[-1] == pytest.approx(800 * (ctr.max() - ctr.mean()))
 
 
 def test_policies_are_deterministic_for_a_seed_and_validate_inputs():

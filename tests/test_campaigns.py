@@ -209,9 +209,10 @@ def test_incremental_by_group_is_the_welch_difference():
     welch = stats.ttest_ind(t1, t0, equal_var=False)
     assert table.loc["a", "increment"] == pytest.approx(t1.mean() - t0.mean())
     assert table.loc["a", "se"] == pytest.approx((t1.mean() - t0.mean()) / welch.statistic)
-    did = cp.incremental_by_group(frame, group="g", treated="w", outcome="y", baseline="pre")
-    change = part["y"] - part["pre"]
-    assert did.loc["a", "increment"] == pytest.approx(change[part["w"] == 1].mean() - change[part["w"] == 0].mean())
+    cuped = cp.incremental_by_group(frame, group="g", treated="w", outcome="y", covariate="pre")
+    theta = np.cov(part["y"], part["pre"])[0, 1] / part["pre"].var()
+    adjusted = part["y"] - theta * (part["pre"] - part["pre"].mean())
+    assert cuped.loc["a", "increment"] == pytest.approx(adjusted[part["w"] == 1].mean() - adjusted[part["w"] == 0].mean())
 
 
 def test_selection_value_arithmetic():

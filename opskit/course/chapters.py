@@ -144,6 +144,32 @@ _REGISTERED: list[Chapter] = [
             Section("打造留存闭环", ("orders",)),
         ),
     ),
+    Chapter(
+        "09", "09_campaigns", "活动精细化运营",
+        "活动产品矩阵（日常、节点、大促、会员日按目标 × 成本 × 覆盖）、用基线预测加预期增量定目标、按增量价值圈选人群"
+        "（随机留出组、RFM）、预热—爆发—返场的节奏与大促前透支和大促后回落，以及增量评估：前后对比与参与者对比为何高估，"
+        "随机留出组、双重差分（平行趋势检验）、合成控制与中断时间序列。",
+        required=("campaigns",),
+        sections=(
+            Section("产品矩阵设计", ("campaigns", "city_daily", "campaign_cities", "campaign_audience")),
+            Section("活动目标与人群圈选", ("campaigns", "campaign_phases", "city_daily", "campaign_audience", "orders")),
+            Section("活动阶段与节奏操盘", ("campaigns", "campaign_phases", "city_daily")),
+            Section("增量评估", ("campaigns", "city_daily", "campaign_cities", "cities", "campaign_audience")),
+        ),
+    ),
+    Chapter(
+        "10", "10_homepage", "首页精细化运营",
+        "首页流量模型（访客 → 曝光 → 点击 → 订单 → 成交，千次曝光成交额）、资源位盘点、位置偏差与纠偏后的素材比较、"
+        "固定 / ε-贪心 / UCB / 汤普森采样的流量分发与遗憾曲线、用 IPW / SNIPW / 双稳健估计离线评估新的分发策略，"
+        "以及素材疲劳与头部资源位占比等首页运营提示。",
+        sections=(
+            Section("首页流量模型与指标体系", ("homepage_slots",)),
+            Section("首页资源与玩法盘点", ("homepage_slots",)),
+            Section("位置偏差", ("homepage_impressions", "homepage_slots")),
+            Section("流量分发与资源位管理", ("homepage_impressions",)),
+            Section("首页运营 Tips", ("homepage_impressions", "homepage_slots")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -2,10 +2,15 @@
 (:mod:`opskit.viz.charts`). Notebooks write ``from opskit import viz`` and call ``viz.funnel(...)``."""
 
 from opskit.viz.charts import (
+                               actual_vs_counterfactual,
                                better_worse,
+                               campaign_calendar,
+                               event_study,
                                funnel,
+                               gap_with_placebos,
                                layer_diagram,
                                metric_tree,
+                               regret_curves,
                                sankey,
                                stakeholder_map,
                                viral_growth,
@@ -25,4 +30,5 @@ from opskit.viz.theme import (
 
 __all__ = ["FONT_FAMILY", "GREY", "HIGHLIGHT", "PALETTE", "bar_labels", "better_worse", "fmt_pct",
            "fmt_yuan", "font_path", "funnel", "layer_diagram", "metric_tree", "register_font", "sankey",
-           "set_theme", "stakeholder_map", "viral_growth"]
+           "set_theme", "stakeholder_map", "viral_growth", "actual_vs_counterfactual", "campaign_calendar",
+           "event_study", "gap_with_placebos", "regret_curves"]
