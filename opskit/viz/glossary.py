@@ -29,6 +29,11 @@ LABELS: dict[str, str] = {
     "estimate": "估计值", "se": "标准误", "ci_low": "置信下限", "ci_high": "置信上限",
     "p_value": "p 值", "lift": "提升度", "support": "支持度", "confidence": "置信度",
     "effect": "效应", "n": "样本量",
+    # campaigns and homepage (chapters 09-10)
+    "increment": "增量", "baseline": "基线", "gross_lift": "毛变化", "att": "平均处理效应", "weight": "权重",
+    "ctr": "点击率", "cvr": "转化率", "gpm": "千次曝光成交额", "corrected_ctr": "纠偏点击率",
+    "corrected_gpm": "纠偏千次曝光成交额", "theta": "位置系数", "examined": "纠偏曝光", "regret": "累计遗憾",
+    "impressions": "曝光", "clicks": "点击",
 }
 
 
