@@ -587,7 +587,9 @@ def its(series: pd.Series, treatment_start, *, end=None, pre_periods: int | None
         mean = np.asarray(res.get_forecast(len(post), exog=exog_post).predicted_mean)
         paths = res.simulate(len(post), repetitions=n_paths, anchor="end", exog=exog_post,
                              rng=np.random.default_rng(seed))
-        fitted = np.asarray(res.fittedvalues)
+        fitted = np.asarray(res.fittedvalues, dtype=float).copy()
+        # the diffuse start is not a fit yet: blank it until `burn` observed periods have passed
+        fitted[np.cumsum(~np.isnan(endog)) <= int(getattr(res, "loglikelihood_burn", 0))] = np.nan
     paths = np.asarray(paths).reshape(len(post), n_paths)
     if log:
         mean, paths, fitted = np.exp(mean), np.exp(paths), np.exp(fitted)

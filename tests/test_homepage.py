@@ -142,6 +142,7 @@ def test_demo_log_position_bias_is_recovered(demo_log):
     model = hp.ExaminationModel(alpha=0.01).fit(demo_log)
     for k, theta in sim_log.TRUTHS["log_position_bias"].items():
         assert model.theta_ci_.loc[k, "ci_low"] <= theta <= model.theta_ci_.loc[k, "ci_high"], k
+    assert model.item_rate_.idxmax() == sim_log.TRUTHS["best_creative_by_ctr"]
 
 
 def test_demo_log_propensities_are_the_logging_policy(demo_log):

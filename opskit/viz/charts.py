@@ -307,7 +307,9 @@ def campaign_calendar(campaigns: pd.DataFrame, phases: pd.DataFrame, ax=None, ti
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 0.38 * len(campaigns) + 1.2))
     order = campaigns.sort_values(["start_date", "campaign_id"], kind="stable").reset_index(drop=True)
-    names = list(dict.fromkeys(phases["phase"]))
+    phases = phases[phases["campaign_id"].isin(order["campaign_id"])]
+    usual = ["蓄水", "预热", "爆发", "正式", "返场"]
+    names = [p for p in usual if p in set(phases["phase"])] + sorted(set(phases["phase"]) - set(usual))
     colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
     for row, campaign in order.iterrows():
         own = phases[phases["campaign_id"] == campaign["campaign_id"]]
@@ -317,7 +319,8 @@ def campaign_calendar(campaigns: pd.DataFrame, phases: pd.DataFrame, ax=None, ti
     ax.set_yticks(range(len(order)), labels=order[label].astype(str).tolist(), fontsize=9)
     ax.invert_yaxis()
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[n]) for n in names]
-    ax.legend(handles, names, ncol=len(names), loc="lower right", fontsize=9)
+    ax.legend(handles, names, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=9,
+              frameon=False)
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)
