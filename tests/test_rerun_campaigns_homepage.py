@@ -70,3 +70,13 @@ def test_chapter_10_runs_on_a_bandit_log_and_explains_the_missing_propensities(b
     assert "没有完整的 propensity" in text
     assert "位置系数" in text and "汤普森采样" in text and "0001" in text
     assert "Traceback" not in text
+
+
+def test_chapter_10_needs_at_least_one_homepage_table(tmp_path):
+    from opskit.course.runner import validate
+
+    load_demo("orders").head(50).to_csv(tmp_path / "orders.csv", index=False)
+    result = validate("10", tmp_path)
+    assert not result.runnable and "至少需要其中一张表" in result.report()
+    load_demo("homepage_slots").to_csv(tmp_path / "homepage_slots.csv", index=False)
+    assert validate("10", tmp_path).runnable

@@ -1,7 +1,8 @@
 """The chapter registry: which notebook teaches what, and which tables each part needs.
 
 ``opskit run`` and ``opskit validate`` use it to check a company's data before anything is
-executed. A chapter's ``required`` tables must be present; a section's tables are optional
+executed. A chapter's ``required`` tables must be present, and at least one of its ``required_any``
+tables; a section's tables are optional
 and a section whose tables are missing is skipped with a note.
 """
 
@@ -31,6 +32,7 @@ class Chapter:
     summary: str
     required: tuple[str, ...] = ()
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    required_any: tuple[str, ...] = ()  # at least one of these tables must be present
 
     @property
     def notebook(self) -> Path:
@@ -44,6 +46,7 @@ class Chapter:
     def tables(self) -> tuple[str, ...]:
         """Every table the chapter can use, required first."""
         seen = dict.fromkeys(self.required)
+        seen.update(dict.fromkeys(self.required_any))
         for section in self.sections:
             seen.update(dict.fromkeys(section.tables))
         return tuple(seen)
@@ -169,6 +172,7 @@ _REGISTERED: list[Chapter] = [
             Section("流量分发与资源位管理", ("homepage_impressions",)),
             Section("首页运营 Tips", ("homepage_impressions", "homepage_slots")),
         ),
+        required_any=("homepage_slots", "homepage_impressions"),
     ),
 ]
 
