@@ -267,7 +267,8 @@ def test_community_members_buy_more_by_selection(tables, world):
 def test_campaign_phases_tile_each_campaign(tables, cfg):
     camps, phases = tables["campaigns"], tables["campaign_phases"]
     assert (camps["start_date"] >= cfg.start).all() and (camps["end_date"] < cfg.end).all()
-    assert set(camps["campaign_type"]) == {"大促", "会员日"}
+    assert set(camps["campaign_type"]) == {"大促", "会员日", "节点", "日常"}
+    assert camps["goal"].notna().all()
     for campaign in camps.itertuples():
         own = phases[phases["campaign_id"] == campaign.campaign_id]
         assert own["start_date"].iloc[0] == campaign.start_date
@@ -278,7 +279,7 @@ def test_campaign_phases_tile_each_campaign(tables, cfg):
     assert list(big["phase"].iloc[:4]) == ["蓄水", "预热", "爆发", "返场"]
 
 
-def test_campaign_holdout_is_a_random_tenth(tables):
+def test_campaign_holdout_is_a_random_share(tables):
     audience = tables["campaign_audience"]
     assert not audience.duplicated(["campaign_id", "user_id"]).any()
     share, n = audience["holdout"].mean(), len(audience)

@@ -1,7 +1,8 @@
 """The chapter registry: which notebook teaches what, and which tables each part needs.
 
 ``opskit run`` and ``opskit validate`` use it to check a company's data before anything is
-executed. A chapter's ``required`` tables must be present; a section's tables are optional
+executed. A chapter's ``required`` tables must be present, and at least one of its ``required_any``
+tables; a section's tables are optional
 and a section whose tables are missing is skipped with a note.
 """
 
@@ -18,7 +19,7 @@ EXERCISE_DIR = ROOT / "exercises"
 
 
 #: The two parts of the kit: the 2-day main course and the private-domain growth course.
-PARTS = {"一": "精细化运营（主课）", "二": "私域增长：四大核心策略"}
+PARTS = {"一": "精细化运营（主课）", "二": "私域增长（四大核心策略）"}
 LAST_MAIN_COURSE_CHAPTER = 11
 
 
@@ -36,6 +37,7 @@ class Chapter:
     summary: str
     required: tuple[str, ...] = ()
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    required_any: tuple[str, ...] = ()  # at least one of these tables must be present
 
     @property
     def part(self) -> str:
@@ -54,6 +56,7 @@ class Chapter:
     def tables(self) -> tuple[str, ...]:
         """Every table the chapter can use, required first."""
         seen = dict.fromkeys(self.required)
+        seen.update(dict.fromkeys(self.required_any))
         for section in self.sections:
             seen.update(dict.fromkeys(section.tables))
         return tuple(seen)
@@ -280,9 +283,34 @@ _REGISTERED: list[Chapter] = [
             Section("局限与中国的政策语境", ()),
         ),
     ),
+    Chapter(
+        "09", "09_campaigns", "活动精细化运营",
+        "活动产品矩阵（日常、节点、大促、会员日按目标 × 成本 × 覆盖）、用基线预测加预期增量定目标、按增量价值圈选人群"
+        "（随机留出组、RFM）、预热—爆发—返场的节奏与大促前透支和大促后回落，以及增量评估：前后对比与参与者对比为何高估，"
+        "随机留出组、双重差分（平行趋势检验）、合成控制与中断时间序列。",
+        required=("campaigns",),
+        sections=(
+            Section("产品矩阵设计", ("campaigns", "city_daily", "campaign_cities", "campaign_audience")),
+            Section("活动目标与人群圈选", ("campaigns", "campaign_phases", "city_daily", "campaign_audience", "orders")),
+            Section("活动阶段与节奏操盘", ("campaigns", "campaign_phases", "city_daily")),
+            Section("增量评估", ("campaigns", "city_daily", "campaign_cities", "cities", "campaign_audience")),
+        ),
+    ),
+    Chapter(
+        "10", "10_homepage", "首页精细化运营",
+        "首页流量模型（访客 → 曝光 → 点击 → 订单 → 成交，千次曝光成交额）、资源位盘点、位置偏差与纠偏后的素材比较、"
+        "固定 / ε-贪心 / UCB / 汤普森采样的流量分发与遗憾曲线、用 IPW / SNIPW / 双稳健估计离线评估新的分发策略，"
+        "以及素材疲劳与头部资源位占比等首页运营提示。",
+        sections=(
+            Section("首页流量模型与指标体系", ("homepage_slots",)),
+            Section("首页资源与玩法盘点", ("homepage_slots",)),
+            Section("位置偏差", ("homepage_impressions", "homepage_slots")),
+            Section("流量分发与资源位管理", ("homepage_impressions",)),
+            Section("首页运营 Tips", ("homepage_impressions", "homepage_slots")),
+        ),
+        required_any=("homepage_slots", "homepage_impressions"),
+    ),
 ]
-
-PARTS: dict[str, str] = {"一": "精细化运营（主课）", "二": "私域增长（四大核心策略）"}
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))
 

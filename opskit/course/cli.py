@@ -62,7 +62,10 @@ def _cmd_list(_args) -> int:
 
     for ch in CHAPTERS:
         print(f"{ch.number}  {ch.stem:<24} {ch.title}")
-        print(f"    必需表：{'、'.join(ch.required) or '无'}；可用表：{'、'.join(ch.tables)}")
+        need = "、".join(ch.required) or "无"
+        if ch.required_any:
+            need += f"；至少其一：{'、'.join(ch.required_any)}"
+        print(f"    必需表：{need}；可用表：{'、'.join(ch.tables)}")
     return EXIT_OK
 
 

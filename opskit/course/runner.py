@@ -27,6 +27,7 @@ class Validation:
     chapter: chapters.Chapter
     present: list[str] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
+    missing_one_of: list[str] = field(default_factory=list)  # none of the chapter's required_any tables
     skipped_sections: list[tuple[str, list[str]]] = field(default_factory=list)
     problems: list[OpskitError] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -35,12 +36,12 @@ class Validation:
 
     @property
     def ok(self) -> bool:
-        return not self.missing_required and not self.problems
+        return self.runnable and not self.problems
 
     @property
     def runnable(self) -> bool:
         """All required tables are there (data problems aside)."""
-        return not self.missing_required
+        return not self.missing_required and not self.missing_one_of
 
     def report(self) -> str:
         """A Chinese, human-readable summary: the verdict, each section, dropped rows, problems."""
@@ -48,6 +49,9 @@ class Validation:
         if self.missing_required:
             verdict = "无法运行（缺少必需的表 " + "、".join(
                 f"{t}（{schema.TABLES[t].label}）" for t in self.missing_required) + "）"
+        elif self.missing_one_of:
+            verdict = "无法运行（至少需要其中一张表：" + "、".join(
+                f"{t}（{schema.TABLES[t].label}）" for t in self.missing_one_of) + "）"
         elif self.problems:
             verdict = f"数据有 {len(self.problems)} 个问题，修正后才能运行"
         else:
@@ -107,6 +111,8 @@ def validate_many(selected, data_dir=None, column_map=None, drop_invalid: bool =
                 result.present.append(table)
                 if data.dropped.get(table):
                     result.dropped[table] = data.dropped[table]
+        if ch.required_any and not any(t in result.present or t in result.failed for t in ch.required_any):
+            result.missing_one_of = list(ch.required_any)
         results.append(result)
     return results
 

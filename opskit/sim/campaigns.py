@@ -1,7 +1,10 @@
-"""Marketing campaigns of 鲜选: the 618 and 双11 big promotions and the smaller 会员日.
+"""Marketing campaigns of 鲜选: big promotions, member days, festival nodes, everyday pushes.
 
 * ``campaigns`` and ``campaign_phases``: every campaign that falls inside the world, with the
-  phase rhythm 蓄水 → 预热 → 爆发 → 返场 of a big promotion (会员日 only has 预热 and 爆发).
+  phase rhythm 蓄水 → 预热 → 爆发 → 返场 of a big promotion (会员日 only has 预热 and 爆发; the
+  节点 and 日常 campaigns and the two city pilots have one 正式 phase). The campaign type
+  (大促 / 节点 / 会员日 / 日常) and its goal make the campaign product matrix; the two pilots run
+  only in some cities (``campaign_cities``, see :mod:`opskit.sim.cities`).
 * ``campaign_audience``: the users targeted by each campaign, one segment each, chosen from their
   behaviour before the campaign; a random 10% is held out. ``pre_spend`` is a user's spend in the
   equally long window before the campaign and ``campaign_spend`` the spend during it: the organic
@@ -19,7 +22,7 @@ import pandas as pd
 from opskit.sim._periphery import conform, labels, user_positions
 from opskit.sim.config import WorldConfig, rng_for
 
-HOLDOUT_SHARE = 0.1
+HOLDOUT_SHARE = 0.2
 HIGH_VALUE_MIN_ORDERS = 3  # orders in the 180 days before the campaign
 HIGH_VALUE_WINDOW_DAYS = 180
 DORMANT_DAYS = (90, 365)  # last order 90 to 365 days before the campaign
@@ -27,10 +30,11 @@ NEW_USER_DAYS = 60  # registered in the last 60 days, no order yet
 ACTIVE_MIN_ORDERS = 3  # orders in the 90 days before a 会员日
 
 # Incremental spend of a targeted user: an extra order with this probability and mean amount.
+# The best customers buy anyway ("sure things"): the campaign adds least to them per head.
 SEGMENT_RESPONSE = {
-    "高价值老客": (0.15, 120.0),
-    "沉睡召回": (0.06, 90.0),
-    "新客转化": (0.12, 80.0),
+    "高价值老客": (0.05, 120.0),
+    "沉睡召回": (0.25, 90.0),
+    "新客转化": (0.20, 80.0),
     "活跃老客": (0.10, 70.0),
 }
 EXTRA_ORDER_SIGMA = 0.5  # lognormal spread of an extra order's amount
@@ -46,6 +50,21 @@ MEMBER_DAYS = {
     "0328": ("{year} 春季会员日", 1.0, [("预热", (3, 25), (3, 27)), ("爆发", (3, 28), (3, 28))]),
     "0928": ("{year} 秋季会员日", 1.0, [("预热", (9, 25), (9, 27)), ("爆发", (9, 28), (9, 28))]),
 }
+# Festival nodes (节点), everyday pushes (日常) and two city pilots: fixed dates, one 正式 phase.
+# (campaign id, name, type, goal, budget per user, first day, last day)
+OTHER_CAMPAIGNS = [
+    ("CP20240125", "2024 年货节", "节点", "节日品类心智", 2.0, "2024-01-25", "2024-02-08"),
+    ("CP20240415", "2024 春季秒杀周", "日常", "日常促活", 0.5, "2024-04-15", "2024-04-21"),
+    ("CP20240715", "2024 夏季秒杀周", "日常", "日常促活", 0.5, "2024-07-15", "2024-07-21"),
+    ("CP20240909", "2024 中秋鲜礼", "节点", "节日品类心智", 1.5, "2024-09-09", "2024-09-16"),
+    ("CP20250113", "2025 年货节", "节点", "节日品类心智", 2.0, "2025-01-13", "2025-01-27"),
+    ("CP20250303", "2025 春季鲜果节（城市试点）", "节点", "鲜果品类增长", 1.0, "2025-03-03", "2025-03-23"),
+    ("CP20250414", "2025 春季秒杀周", "日常", "日常促活", 0.5, "2025-04-14", "2025-04-20"),
+    ("CP20250714", "2025 夏季秒杀周", "日常", "日常促活", 0.5, "2025-07-14", "2025-07-20"),
+    ("CP20250804", "2025 杭州社区团购月（单城试点）", "日常", "社区渗透", 0.3, "2025-08-04", "2025-08-24"),
+    ("CP20250929", "2025 中秋鲜礼", "节点", "节日品类心智", 1.5, "2025-09-29", "2025-10-05"),
+]
+GOALS = {"大促": "冲刺成交额", "会员日": "会员复购"}
 SEGMENTS = list(SEGMENT_RESPONSE)
 BIG_PROMOTION_SEGMENTS = [SEGMENTS.index(s) for s in ["高价值老客", "沉睡召回", "新客转化"]]
 MEMBER_DAY_SEGMENT = SEGMENTS.index("活跃老客")
@@ -66,9 +85,13 @@ CARD = f"""\
   {HIGH_VALUE_WINDOW_DAYS} 天下单 ≥{HIGH_VALUE_MIN_ORDERS} 次）、“沉睡召回”（最后一次购买在 {DORMANT_DAYS[0]}–{DORMANT_DAYS[1]} 天前）、
   “新客转化”（近 {NEW_USER_DAYS} 天注册且未下单）；会员日圈选“活跃老客”（近 90 天下单 ≥{ACTIVE_MIN_ORDERS} 次）。
   每个活动随机留出 {HOLDOUT_SHARE:.0%} 作为对照组（holdout=1），不触达。
+- 另有节点活动（年货节、中秋鲜礼）、日常活动（秒杀周）和两个城市试点（2025 春季鲜果节只在部分城市、
+  2025 杭州社区团购月只在杭州，见 campaign_cities）；它们只有一个“正式”阶段、没有圈选名单，效果体现在城市日报
+  （city_daily）中。campaigns.goal 是活动目标。
 - pre_spend 为活动开始前同等天数内的消费，campaign_spend 为活动期内的消费：订单表中的自然消费，加上活动对
   触达用户带来的增量（订单表不含这部分增量）。埋点的人均增量（元）：
   {", ".join(f"{seg} {p * amount:.1f}" for seg, (p, amount) in SEGMENT_RESPONSE.items())}。
+  最“好”的客户（高价值老客）本来就会买，活动带来的人均增量反而最小。
   用双重差分（触达组前后变化 − 对照组前后变化）可以找回这些增量；只看触达组活动前后的变化会把季节性和
   大促自然流量也算成活动效果。
 """
@@ -98,13 +121,19 @@ def _calendar(cfg: WorldConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
                 if start < cfg.start or end >= cfg.end:
                     continue
                 campaign_id = f"CP{year}{code}"
-                rows.append((campaign_id, name.format(year=year), kind, start, end,
+                rows.append((campaign_id, name.format(year=year), kind, GOALS[kind], start, end,
                              round(budget_per_user * cfg.n_users, 2), kind))
                 phase_rows += [(campaign_id, phase, first, last) for phase, first, last in days]
-    campaigns = pd.DataFrame(rows, columns=["campaign_id", "name", "campaign_type", "start_date",
+    for campaign_id, name, kind, goal, budget_per_user, first, last in OTHER_CAMPAIGNS:
+        start, end = pd.Timestamp(first), pd.Timestamp(last)
+        if start < cfg.start or end >= cfg.end:
+            continue
+        rows.append((campaign_id, name, kind, goal, start, end, round(budget_per_user * cfg.n_users, 2), "other"))
+        phase_rows.append((campaign_id, "正式", start, end))
+    campaigns = pd.DataFrame(rows, columns=["campaign_id", "name", "campaign_type", "goal", "start_date",
                                             "end_date", "budget", "kind"])
     phases = pd.DataFrame(phase_rows, columns=["campaign_id", "phase", "start_date", "end_date"])
-    order = campaigns.sort_values("start_date", kind="stable")["campaign_id"]
+    order = campaigns.sort_values(["start_date", "campaign_id"], kind="stable")["campaign_id"]
     phases = phases.set_index("campaign_id").loc[order].reset_index()
     return campaigns.set_index("campaign_id").loc[order].reset_index(), phases
 
@@ -130,6 +159,8 @@ def _audience(cfg: WorldConfig, campaigns: pd.DataFrame, users: pd.DataFrame, or
 
     parts = []
     for campaign in campaigns.itertuples():
+        if campaign.kind not in ("大促", "会员日"):
+            continue  # nodes, everyday pushes and pilots have no targeted audience
         start = int((np.datetime64(campaign.start_date, "D") - origin).astype(np.int64))
         end = int((np.datetime64(campaign.end_date, "D") - origin).astype(np.int64)) + 1
         segment = _segments(campaign.kind, start, reg_day, first_order_day, spend)

@@ -18,8 +18,8 @@ DEMO_N_USERS = 4_000
 PERIPHERAL_PARTS = ("loyalty", "community", "campaigns", "homepage", "kol", "survey", "business",
                     "messaging", "gamification", "private_domain", "identity",
                     "units", "staff", "partners", "newbiz",
-                    "mcn", "ugc")
-
+                    "mcn", "ugc",
+                    "cities", "homepage_log")
 
 def peripheral_modules() -> dict[str, ModuleType]:
     """The peripheral part modules that exist (all of them once the kit is complete)."""

@@ -534,3 +534,103 @@ def fee_sweep(table: pd.DataFrame, chosen: float | None = None, *, min_fill: flo
     if title:
         ax.set_title(title)
     return ax
+
+
+def event_study(table: pd.DataFrame, ax=None, title: str | None = None, xlabel: str = "相对活动开始的周期",
+                ylabel: str = "处理组 − 对照组（相对基准期）"):
+    """Event-study coefficients with their intervals; the reference period sits at zero."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    x = table.index.to_numpy()
+    pre = x < 0
+    for mask, color, name in ((pre, GREY, "活动前"), (~pre, PALETTE[0], "活动期")):
+        ax.errorbar(x[mask], table["coef"].to_numpy()[mask],
+                    yerr=[(table["coef"] - table["ci_low"]).to_numpy()[mask],
+                          (table["ci_high"] - table["coef"]).to_numpy()[mask]],
+                    fmt="o", color=color, capsize=3, label=name)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(-0.5, color=HIGHLIGHT, ls="--", lw=1)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def actual_vs_counterfactual(actual: pd.Series, counterfactual: pd.Series, start, ax=None, title: str | None = None,
+                             lower: pd.Series | None = None, upper: pd.Series | None = None,
+                             labels: tuple[str, str] = ("实际", "反事实（没有活动时）"), ylabel: str = ""):
+    """An outcome against its counterfactual, with an optional interval band and the start marked."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(actual.index, actual.to_numpy(), color=PALETTE[0], lw=1.6, label=labels[0])
+    ax.plot(counterfactual.index, counterfactual.to_numpy(), color=PALETTE[1], lw=1.6, ls="--", label=labels[1])
+    if lower is not None and upper is not None:
+        ax.fill_between(lower.index, lower.to_numpy(), upper.to_numpy(), color=PALETTE[1], alpha=0.2, lw=0,
+                        label="反事实的 95% 区间")
+    ax.axvline(start, color=HIGHLIGHT, ls=":", lw=1.2)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def gap_with_placebos(gap: pd.Series, placebo_gaps: pd.DataFrame | None, start, ax=None, title: str | None = None,
+                      ylabel: str = "实际 − 合成"):
+    """The treated unit's gap over time, drawn over the placebo units' gaps in grey."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    if placebo_gaps is not None:
+        for i, column in enumerate(placebo_gaps.columns):
+            ax.plot(placebo_gaps.index, placebo_gaps[column].to_numpy(), color=GREY, lw=0.7, alpha=0.6,
+                    label="安慰剂（其他城市）" if i == 0 else None)
+    ax.plot(gap.index, gap.to_numpy(), color=HIGHLIGHT, lw=2, label="处理单元")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(start, color="black", ls=":", lw=1.2)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def campaign_calendar(campaigns: pd.DataFrame, phases: pd.DataFrame, ax=None, title: str | None = None,
+                      label: str = "name"):
+    """A Gantt chart of campaigns (one row each, by start date) with their phases coloured."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 0.38 * len(campaigns) + 1.2))
+    order = campaigns.sort_values(["start_date", "campaign_id"], kind="stable").reset_index(drop=True)
+    phases = phases[phases["campaign_id"].isin(order["campaign_id"])]
+    usual = ["蓄水", "预热", "爆发", "正式", "返场"]
+    names = [p for p in usual if p in set(phases["phase"])] + sorted(set(phases["phase"]) - set(usual))
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    for row, campaign in order.iterrows():
+        own = phases[phases["campaign_id"] == campaign["campaign_id"]]
+        for phase in own.itertuples():
+            width = (phase.end_date - phase.start_date).days + 1
+            ax.barh(row, width, left=phase.start_date, color=colors[phase.phase], height=0.6)
+    ax.set_yticks(range(len(order)), labels=order[label].astype(str).tolist(), fontsize=9)
+    ax.invert_yaxis()
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[n]) for n in names]
+    ax.legend(handles, names, ncol=len(names), loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=9,
+              frameon=False)
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def regret_curves(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None = None):
+    """Cumulative pseudo-regret of bandit policies (mean with a 10–90% band over runs)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    for i, (name, curve) in enumerate(curves.items()):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(curve.index, curve["regret"], color=color, lw=2, label=name)
+        ax.fill_between(curve.index, curve["regret_p10"], curve["regret_p90"], color=color, alpha=0.15, lw=0)
+    ax.set(xlabel="曝光次数", ylabel="累计遗憾（比最优少的点击）")
+    ax.legend(fontsize=9)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -74,6 +74,11 @@ LABELS: dict[str, str] = {
     "price_inflation": "价格年通胀", "revenue": "平台收入", "royalties": "创作者版税", "trade_fee": "交易手续费",
     "material_spread": "原材料价差", "tool_wear": "工具损耗", "recipe_fee": "配方费用", "issued": "发放积分",
     "redeemed": "兑换积分", "expired": "过期积分", "outstanding": "流通积分", "sink_ratio": "回收率",
+    # campaigns and homepage (chapters 09-10)
+    "increment": "增量", "baseline": "基线", "gross_lift": "毛变化", "att": "平均处理效应", "weight": "权重",
+    "ctr": "点击率", "cvr": "转化率", "gpm": "千次曝光成交额", "corrected_ctr": "纠偏点击率",
+    "corrected_gpm": "纠偏千次曝光成交额", "theta": "位置系数", "examined": "纠偏曝光", "regret": "累计遗憾",
+    "impressions": "曝光", "clicks": "点击",
 }
 
 
