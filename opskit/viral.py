@@ -30,7 +30,7 @@ def k_factor(referrals: pd.DataFrame, users: pd.DataFrame) -> dict:
     c = accepted.sum() / invites if invites else 0.0
     reg = users.set_index("user_id")["register_time"]
     acc = referrals.loc[accepted]
-    lag = (acc["invitee_user_id"].astype("int64").map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
+    lag = (acc["invitee_user_id"].map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
     return {"users": len(users), "invites": invites, "accepted": int(accepted.sum()),
             "i": float(i), "c": float(c), "k": float(i * c),
             "cycle_time_days": float(lag.mean()) if len(lag) else float("nan")}

@@ -71,7 +71,7 @@ def test_table_matches_its_contract(demo, name):
     assert len(frame) > 0
     for col in table.columns:
         values = frame[col.name]
-        if col.dtype == "str":
+        if col.dtype in ("str", "id"):
             assert values.dtype == STRING_DTYPE, col.name
         elif col.dtype == "int" and col.nullable:
             assert values.dtype == "Int64", col.name

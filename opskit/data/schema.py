@@ -4,7 +4,13 @@ Every chapter, the simulated company and the readers agree on these contracts. A
 export is mapped onto them with a column map (see :mod:`opskit.data.readers`). Column names are English
 snake_case; ``label`` is the Chinese display name used in plots, tables and error messages.
 
-dtypes: ``int``, ``float``, ``str``, ``datetime`` (timestamp), ``date`` (calendar day), ``bool``.
+dtypes: ``id``, ``int``, ``float``, ``str``, ``datetime`` (timestamp), ``date`` (calendar day), ``bool``.
+
+``id`` columns (user, order, install, respondent ids, inviter and invitee ...) are opaque text kept
+byte for byte: ``C00001``, ``00123``, 64-bit numbers, UUIDs, openids and hashes all survive, and
+``00123`` is never the same customer as ``123``. In pandas they have the dtype :data:`ID_DTYPE`
+(pandas' string dtype, stored by pyarrow). Never do arithmetic on them or cast them to integers.
+``refers_to="user"`` marks columns that hold a user id (they are joined and pseudonymised together).
 """
 
 from __future__ import annotations
@@ -12,7 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Dtype = Literal["int", "float", "str", "datetime", "date", "bool"]
+import numpy as np
+import pandas as pd
+
+Dtype = Literal["id", "int", "float", "str", "datetime", "date", "bool"]
+
+#: The pandas dtype of every ``id`` (and ``str``) column: pandas' default string dtype, backed by
+#: pyarrow, with NaN for a missing value.
+ID_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,8 @@ class Column:
     unique: bool = False
     min_value: float | None = None
     description: str = ""
+    refers_to: str = ""  # "user": the column holds user ids
+    nonzero: bool = False  # zero on every row means a broken export, not a fact
 
 
 @dataclass(frozen=True)
@@ -64,14 +79,14 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in [
         _t("users", "用户", "一个注册用户",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("register_time", "datetime", "注册时间"),
            C("channel_id", "str", "获客渠道", description="见 channels 表"),
            C("city_tier", "str", "城市线级", required=False, description="一线/新一线/二线/三线及以下"),
            C("age_group", "str", "年龄段", required=False),
            C("gender", "str", "性别", required=False),
            C("device_os", "str", "设备系统", required=False, description="iOS/Android"),
-           C("referrer_user_id", "int", "邀请人ID", required=False, nullable=True,
+           C("referrer_user_id", "id", "邀请人ID", refers_to="user", required=False, nullable=True,
              description="经好友邀请注册时为邀请人，否则为空")),
         _t("channels", "渠道", "一个获客渠道",
            C("channel_id", "str", "渠道ID", unique=True),
@@ -82,39 +97,40 @@ TABLES: dict[str, Table] = {
         _t("channel_spend", "渠道投放", "一个渠道一天的投放",
            C("date", "date", "日期"),
            C("channel_id", "str", "渠道ID"),
-           C("spend", "float", "花费", "元", min_value=0),
+           C("spend", "float", "花费", "元", min_value=0, nonzero=True),
            C("impressions", "int", "曝光", "次", min_value=0),
            C("clicks", "int", "点击", "次", min_value=0)),
         _t("installs", "安装归因", "一次被归因到渠道的 App 安装",
-           C("install_id", "int", "安装ID", unique=True),
+           C("install_id", "id", "安装ID", unique=True),
            C("channel_id", "str", "渠道ID"),
            C("click_time", "datetime", "点击时间"),
            C("install_time", "datetime", "安装时间"),
            C("device_id", "str", "设备ID"),
            C("ip", "str", "IP地址"),
            C("device_model", "str", "设备型号", required=False),
-           C("user_id", "int", "注册用户ID", nullable=True, description="安装后注册则为用户ID，否则为空")),
+           C("user_id", "id", "注册用户ID", nullable=True, refers_to="user", description="安装后注册则为用户ID，否则为空")),
         _t("events", "行为事件", "一个用户的一次行为",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("event_time", "datetime", "事件时间"),
            C("event_type", "str", "事件类型",
              description="ad_impression/app_open/search/view_item/add_favorite/add_to_cart/"
                          "checkout/share/push_open"),
            C("category_id", "str", "品类ID", required=False, nullable=True)),
         _t("orders", "订单", "一笔已支付订单",
-           C("order_id", "int", "订单ID", unique=True),
-           C("user_id", "int", "用户ID"),
+           C("order_id", "id", "订单ID", unique=True, required=False,
+             description="没有订单ID列时，每行视为一笔订单（按行号生成编号）"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("order_time", "datetime", "下单时间"),
-           C("amount", "float", "实付金额", "元", min_value=0),
+           C("amount", "float", "实付金额", "元", min_value=0, nonzero=True),
            C("discount", "float", "优惠金额", "元", required=False, min_value=0),
            C("coupon_id", "str", "券ID", required=False, nullable=True),
            C("platform", "str", "下单端", required=False, description="app/mini_program/store")),
         _t("order_lines", "订单明细", "一笔订单中的一个商品",
-           C("order_id", "int", "订单ID"),
+           C("order_id", "id", "订单ID"),
            C("sku_id", "str", "商品ID"),
            C("category_id", "str", "品类ID"),
            C("quantity", "int", "数量", "件", min_value=1),
-           C("line_amount", "float", "明细金额", "元", min_value=0)),
+           C("line_amount", "float", "明细金额", "元", min_value=0, nonzero=True)),
         _t("categories", "品类", "一个品类",
            C("category_id", "str", "品类ID", unique=True),
            C("category_name", "str", "品类名称"),
@@ -129,7 +145,7 @@ TABLES: dict[str, Table] = {
            C("treatment_share", "float", "设计的实验组比例", "比例")),
         _t("assignments", "实验分组", "一个用户在一个实验中的分组与结果",
            C("experiment_id", "str", "实验ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("variant", "str", "分组", description="control/treatment"),
            C("pre_revenue", "float", "实验前消费", "元", required=False,
              description="实验开始前28天的消费额（CUPED 协变量）"),
@@ -138,15 +154,15 @@ TABLES: dict[str, Table] = {
            C("pageviews", "int", "浏览数", "次", required=False, min_value=0),
            C("clicks", "int", "点击数", "次", required=False, min_value=0)),
         _t("coupon_experiment", "新客券随机实验", "一个新用户是否随机收到新客券及其结果",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("treated", "int", "是否发券", "0/1"),
            C("coupon_value", "float", "券面额", "元", min_value=0),
            C("converted", "int", "14天内是否首单", "0/1"),
            C("revenue_14d", "float", "14天消费", "元", min_value=0)),
         _t("referrals", "邀请", "一次好友邀请",
-           C("inviter_id", "int", "邀请人ID"),
+           C("inviter_id", "id", "邀请人ID", refers_to="user"),
            C("invite_time", "datetime", "邀请时间"),
-           C("invitee_user_id", "int", "被邀请人ID", nullable=True, description="接受并注册则为用户ID")),
+           C("invitee_user_id", "id", "被邀请人ID", nullable=True, refers_to="user", description="接受并注册则为用户ID")),
         _t("campaigns", "活动", "一个营销活动",
            C("campaign_id", "str", "活动ID", unique=True),
            C("name", "str", "活动名称"),
@@ -161,7 +177,7 @@ TABLES: dict[str, Table] = {
            C("end_date", "date", "结束日期")),
         _t("campaign_audience", "活动人群", "一个用户在一个活动中是否被圈选及是否留作对照",
            C("campaign_id", "str", "活动ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("segment", "str", "圈选人群"),
            C("holdout", "int", "是否对照组", "0/1"),
            C("pre_spend", "float", "活动前消费", "元", required=False, min_value=0,
@@ -182,12 +198,12 @@ TABLES: dict[str, Table] = {
            C("min_growth", "float", "成长值门槛", "点", min_value=0),
            C("benefit_cost_rate", "float", "权益成本率", "比例", required=False)),
         _t("paid_memberships", "付费会员", "一个用户的付费会员（按月续费）",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("start_date", "date", "开通日期"),
            C("periods_paid", "int", "已付费期数", "期", min_value=1),
            C("churned", "int", "是否已流失", "0/1")),
         _t("points_ledger", "积分流水", "一条积分变动",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("time", "datetime", "时间"),
            C("points", "int", "积分变动", "点", description="正为获得，负为兑换或过期"),
            C("reason", "str", "原因", description="order/task/redeem/expire")),
@@ -198,7 +214,7 @@ TABLES: dict[str, Table] = {
            C("created_date", "date", "建群日期")),
         _t("wecom_members", "企微群成员", "一个用户加入一个社群",
            C("group_id", "str", "社群ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("join_time", "datetime", "入群时间"),
            C("leave_time", "datetime", "退群时间", nullable=True)),
         _t("kols", "达人", "一个合作达人（KOL）",
@@ -217,7 +233,7 @@ TABLES: dict[str, Table] = {
            C("returns", "float", "退货金额", "元", min_value=0),
            C("cost", "float", "费用", "元", min_value=0)),
         _t("kano_survey", "KANO问卷", "一位受访者对一个功能的一对回答",
-           C("respondent_id", "int", "受访者ID"),
+           C("respondent_id", "id", "受访者ID"),
            C("feature", "str", "功能"),
            C("functional", "int", "正向问题回答", "1-5", min_value=1),
            C("dysfunctional", "int", "反向问题回答", "1-5", min_value=1)),
@@ -231,6 +247,11 @@ TABLES: dict[str, Table] = {
            C("largest_rival_share", "float", "最大竞争对手份额", "比例", required=False)),
     ]
 }
+
+
+def user_id_columns() -> frozenset[str]:
+    """Names of the canonical columns that hold user ids (``user_id``, ``inviter_id`` ...)."""
+    return frozenset(c.name for t in TABLES.values() for c in t.columns if c.refers_to == "user")
 
 
 def get(name: str) -> Table:

@@ -14,7 +14,7 @@ from opskit.sim.world import DEMO_N_USERS, peripheral_modules
 PART_TITLES = {"acquisition": "获客", "purchases": "购买", "behaviour": "行为", "experiments": "实验",
                "loyalty": "会员", "community": "社群", "campaigns": "活动", "homepage": "首页资源位",
                "kol": "达人", "survey": "问卷", "business": "业务线"}
-DTYPE_LABELS = {"int": "整数", "float": "小数", "str": "文本", "datetime": "时间", "date": "日期",
+DTYPE_LABELS = {"id": "ID（文本）", "int": "整数", "float": "小数", "str": "文本", "datetime": "时间", "date": "日期",
                 "bool": "布尔"}
 
 MEASURED_LABELS = {
