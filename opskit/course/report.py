@@ -112,12 +112,21 @@ def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, 
 
 
 def header_lines(source: str, column_map: str, started: datetime, chapter: str,
-                 pseudonymized: bool, drop_invalid: bool) -> list[tuple[str, str]]:
-    """The key facts of a run as (label, value) pairs, for the report header and the 说明 sheet."""
+                 pseudonymized: bool, drop_invalid: bool,
+                 synthetic: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
+    """The key facts of a run as (label, value) pairs, for the report header and the 说明 sheet.
+
+    ``synthetic`` names, per table, the id columns the file did not have (e.g. an orders export
+    without an order id: one order per row), so the reader of the report knows."""
+    made = [("订单ID", "文件中没有订单ID列：每行视为一笔订单，按记录序号编号（R1、R2……）")
+            if (table, col) == ("orders", "order_id") else
+            (f"{table}.{col}", "文件中没有这一列：每行按记录序号编号")
+            for table, cols in (synthetic or {}).items() for col in cols]
     return [
         ("章节", chapter),
         ("数据来源", source),
         ("列映射", column_map or "无（文件使用标准列名）"),
+        *made,
         ("运行时间", f"{started:%Y-%m-%d %H:%M:%S}"),
         ("无效行", "已丢弃（--drop-invalid），丢弃行数见下表" if drop_invalid else "不允许（遇到即停止）"),
         ("用户ID", "已假名化（--pseudonymize）：所有表中的用户ID已替换为加盐哈希值" if pseudonymized else "原样显示"),
