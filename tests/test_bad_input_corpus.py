@@ -356,14 +356,27 @@ SIGNALS = {  # name: (signal, when, expected exit code)
 
 
 @pytest.fixture(scope="module")
-def signal_company(tmp_path_factory):
-    """A company folder whose user ids would leak if a cache were left behind."""
-    folder = tmp_path_factory.mktemp("signals") / "company"
-    folder.mkdir()
-    orders = load_demo("orders")
-    orders["user_id"] = "SECRET-" + orders["user_id"]
-    orders.to_csv(folder / "orders.csv", index=False)
-    return folder
+def signal_companies(tmp_path_factory):
+    """Company folders whose user ids would leak if a cache were left behind: the demo orders
+    (executing), and ten copies of them (validating takes a few seconds)."""
+    folders = {}
+    for when, copies in (("executing", 1), ("validating", 10)):
+        folder = tmp_path_factory.mktemp(when) / "company"
+        folder.mkdir()
+        orders = pd.concat([_demo_orders()] * copies, ignore_index=True)
+        orders["order_id"] = [f"o{i}" for i in range(len(orders))]
+        orders["user_id"] = "SECRET-" + orders["user_id"]
+        orders.to_csv(folder / "orders.csv", index=False)
+        folders[when] = folder
+    return folders
+
+
+def _reading(pid: int, path: Path) -> bool:
+    """The process has ``path`` open (it is validating it)."""
+    try:
+        return any(os.readlink(fd) == str(path) for fd in (f"/proc/{pid}/fd/{n}" for n in os.listdir(f"/proc/{pid}/fd")))
+    except OSError:
+        return False
 
 
 def _children(pid: int) -> set[int]:
@@ -380,21 +393,22 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.parametrize("name", list(SIGNALS))
-def test_signal_stops_cleanly(name, signal_company, tmp_path):
+def test_signal_stops_cleanly(name, signal_companies, tmp_path):
     signum, when, code = SIGNALS[name]
+    company = signal_companies[when]
     out = tmp_path / "out"
     out.mkdir()
     earlier = {"00_overview.html": b"<p>earlier report</p>", "00_overview.ipynb": b"{}", "00_overview.xlsx": b"x"}
     for file, content in earlier.items():
         (out / file).write_bytes(content)
-    proc = subprocess.Popen([sys.executable, "-m", "opskit.course.cli", "run", "00", "--data", signal_company,
+    proc = subprocess.Popen([sys.executable, "-m", "opskit.course.cli", "run", "00", "--data", company,
                              "--out", out, "--pseudonymize"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline, kernels = time.monotonic() + 120, set()
     while time.monotonic() < deadline and proc.poll() is None:
         staged = list(out.glob(".opskit-*"))
         kernels = _children(proc.pid)
-        if when == "validating" and time.monotonic() > deadline - 119.5:
+        if when == "validating" and _reading(proc.pid, company / "orders.csv"):
             break
         if when == "executing" and staged and kernels:
             time.sleep(2.0)  # let the kernel start executing cells
@@ -407,7 +421,7 @@ def test_signal_stops_cleanly(name, signal_company, tmp_path):
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.startswith("opskit")]
     assert len(lines) == 1 and "已中断" in lines[0], stderr
-    assert not list(out.glob(".opskit-*")), "the temporary folder (with the table cache) was left behind"
+    assert not [p for p in out.glob(".opskit-*") if p.is_dir()], "the temporary folder (with the cache) was left behind"
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name in earlier} == earlier
     assert not any(b"SECRET-" in p.read_bytes() for p in out.rglob("*") if p.is_file())
     time.sleep(0.5)

@@ -12,7 +12,7 @@ import argparse
 import signal
 import sys
 
-from opskit.errors import OpskitError
+from opskit.errors import Interrupted, OpskitError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -139,16 +139,14 @@ def _terminate(_signum, _frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from opskit.course.runner import Interrupted
-
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, _terminate)
     stopped = "opskit：已中断（{}），已停止执行并删除临时文件；没有写入任何输出，已有的报告保持不变。"
     try:
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_BAD_INPUT
         return COMMANDS[args.command](args)
     except OpskitError as err:
         print(f"opskit：{err}", file=sys.stderr)

@@ -24,7 +24,7 @@ from opskit.course import chapters, report
 from opskit.course.notebook import REPORT_TABLES_ENV
 from opskit.data import schema
 from opskit.data.dataset import TABLE_CACHE_ENV
-from opskit.errors import OpskitError
+from opskit.errors import Interrupted, OpskitError
 
 KERNEL = "python3"
 
@@ -365,7 +365,7 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     key = report.hash_key(report.salt_for(out_dir)) if pseudonymize else ""
     tmp = Path(tempfile.mkdtemp(dir=out_dir, prefix=".opskit-"))
     try:
-        with _stop_on_signals(tmp):
+        with _stop_on_signals():
             env = {REPORT_TABLES_ENV: str(tmp / "tables")}
             (tmp / "tables").mkdir()
             if data_dir:  # pseudonymised before it is written: no raw id ever lands in --out
@@ -455,34 +455,34 @@ def check_outputs(outputs: list[Path], inputs: list[Path], data_dir: str = "") -
 
 # --- signals: stop cleanly ----------------------------------------------------------------------
 
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM during a run; ``code`` is the exit code (130 or 143)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-        self.code = 128 + signum
-
-
 _deferred: list[int] | None = None
 
 
 @contextmanager
-def _stop_on_signals(tmp: Path):
-    """On SIGINT or SIGTERM: kill the kernel (our child processes), delete ``tmp`` and raise
-    :class:`Interrupted`. The kernel runs in a session of its own, so Ctrl-C reaches only us."""
+def _stop_on_signals():
+    """On SIGINT or SIGTERM: kill the kernel (our child processes) and raise :class:`Interrupted`.
+
+    The kernel runs in a session of its own, so Ctrl-C reaches only us. papermill may turn the
+    exception into another one while it saves the partial notebook; whatever leaves the block
+    after a signal is turned back into :class:`Interrupted`. The caller deletes the temporary folder.
+    """
+    stopped: list[int] = []
 
     def stop(signum, _frame):
         if _deferred is not None:  # moving the finished report into place: finish first
             _deferred.append(signum)
             return
+        stopped.append(signum)
         _kill_children()
-        shutil.rmtree(tmp, ignore_errors=True)
         raise Interrupted(signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+    except BaseException:
+        if stopped:
+            raise Interrupted(stopped[0]) from None
+        raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
