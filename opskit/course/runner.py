@@ -311,6 +311,7 @@ def execute(notebook: Path, output: Path, params: dict | None = None, cwd: Path 
     papermill.execute_notebook(
         str(notebook), str(output), parameters=params or {}, kernel_name=KERNEL,
         cwd=str(cwd or notebook.parent), progress_bar=False, log_output=False,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up warnings in the CLI output
     )
 
 
