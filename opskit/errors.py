@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["OpskitError", "DataError", "MapError", "Interrupted"]
+__all__ = ["OpskitError", "DataError", "MapError", "ParameterError", "Interrupted"]
 
 #: How many offending line numbers a message shows; the total count is always given.
 SHOWN_ROWS = 5
@@ -92,6 +92,12 @@ class DataError(_LocatedError):
     """
 
     title = "数据问题"
+
+
+class ParameterError(OpskitError, ValueError):
+    """A parameter value a method cannot work with (``-p active_days=500``): the user can fix it.
+
+    It is also a ``ValueError``, the usual type for a bad argument in Python."""
 
 
 class Interrupted(BaseException):

@@ -568,7 +568,7 @@ def copy_tree_atomic(src: Path, dst: Path) -> None:
 
 
 #: Errors raised inside a chapter that the user can fix (a parameter out of range, bad data).
-USER_ERRORS = {"OpskitError", "DataError", "MapError"}
+USER_ERRORS = {"OpskitError", "DataError", "MapError", "ParameterError"}
 
 
 def is_user_error(err: Exception) -> bool:
