@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["OpskitError", "DataError", "MapError"]
+__all__ = ["OpskitError", "DataError", "MapError", "ParameterError", "Interrupted"]
 
 #: How many offending line numbers a message shows; the total count is always given.
 SHOWN_ROWS = 5
@@ -92,6 +92,21 @@ class DataError(_LocatedError):
     """
 
     title = "数据问题"
+
+
+class ParameterError(OpskitError, ValueError):
+    """A parameter value a method cannot work with (``-p active_days=500``): the user can fix it.
+
+    It is also a ``ValueError``, the usual type for a bad argument in Python."""
+
+
+class Interrupted(BaseException):
+    """A run stopped by SIGINT (Ctrl-C) or SIGTERM; ``code`` is the exit code (130 or 143)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.code = 128 + signum
 
 
 class MapError(_LocatedError):

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from opskit.data import engine
+from opskit.errors import ParameterError
 
 STAGES = ("注册未购", "新客", "活跃老客", "沉睡", "流失")
 
@@ -42,7 +43,8 @@ def lifecycle_stages(users: pd.DataFrame, orders: pd.DataFrame, *, as_of,
     (``stage`` an ordered categorical over :data:`STAGES`).
     """
     if not 0 < active_days < dormant_days:
-        raise ValueError("need 0 < active_days < dormant_days")
+        raise ParameterError(f"活跃天数 active_days（{active_days}）必须大于 0 且小于沉睡天数 dormant_days"
+                             f"（{dormant_days}）。\n  解决办法：例如 -p active_days=30 -p dormant_days=90。")
     as_of = pd.Timestamp(as_of)
     registered = users.loc[users["register_time"] < as_of, ["user_id"]].drop_duplicates()
     summary = user_order_summary(orders, as_of=as_of)

@@ -30,10 +30,7 @@ def k_factor(referrals: pd.DataFrame, users: pd.DataFrame) -> dict:
     c = accepted.sum() / invites if invites else 0.0
     reg = users.set_index("user_id")["register_time"]
     acc = referrals.loc[accepted]
-    # ids are opaque: an invitee column with missing values may have been read as float, so align it
-    # with the users' id type before the lookup (never arithmetic on ids)
-    invitee = acc["invitee_user_id"].astype(reg.index.dtype)
-    lag = (invitee.map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
+    lag = (acc["invitee_user_id"].map(reg) - acc["inviter_id"].map(reg)) / pd.Timedelta(days=1)
     return {"users": len(users), "invites": invites, "accepted": int(accepted.sum()),
             "i": float(i), "c": float(c), "k": float(i * c),
             "cycle_time_days": float(lag.mean()) if len(lag) else float("nan")}

@@ -71,7 +71,7 @@ def test_table_matches_its_contract(demo, name):
     assert len(frame) > 0
     for col in table.columns:
         values = frame[col.name]
-        if col.dtype == "str":
+        if col.dtype in ("str", "id"):
             assert values.dtype == STRING_DTYPE, col.name
         elif col.dtype == "int" and col.nullable:
             assert values.dtype == "Int64", col.name
@@ -290,3 +290,13 @@ def test_purchase_volume_and_amounts(demo, measured):
     assert measured["orders_per_user"] > 9
     assert demo["orders"]["amount"].mean() == pytest.approx(gg["p"] * gg["v"] / (gg["q"] - 1),
                                                             rel=0.1)
+
+
+def test_conform_keeps_rows_together_on_a_shuffled_index():
+    from opskit.sim.tables import conform
+
+    frame = pd.DataFrame({"user_id": [3, 1, 2], "task_id": ["c", "a", "b"],
+                          "completed_time": pd.to_datetime(["2025-01-03", "2025-01-01", "2025-01-02"])},
+                         index=[2, 0, 1])
+    out = conform(frame, "task_log")
+    assert out["user_id"].tolist() == ["3", "1", "2"] and out["task_id"].tolist() == ["c", "a", "b"]

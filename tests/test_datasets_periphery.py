@@ -24,7 +24,11 @@ Z = 4.0  # recoveries within 4 standard errors: a false alarm has probability < 
 
 
 def fake_world(cfg: WorldConfig, orders_per_user: float = 10.0, seed: int = 7) -> dict[str, pd.DataFrame]:
-    """Users registering over the first 90% of the world and heterogeneous Poisson buyers."""
+    """Users registering over the first 90% of the world and heterogeneous Poisson buyers.
+
+    User ids are unsorted hexadecimal text (``u1eef``), as a company's would be: the parts must
+    not assume ids are numbers, dense or sorted.
+    """
     rng = np.random.default_rng([seed, cfg.n_users])
     n = cfg.n_users
     span_s = int((cfg.end - cfg.start) / pd.Timedelta(seconds=1))
@@ -34,8 +38,9 @@ def fake_world(cfg: WorldConfig, orders_per_user: float = 10.0, seed: int = 7) -
     def choice(values, p=None):
         return pd.Series(rng.choice(values, n, p=p), dtype="str")
 
+    ids = pd.Series([f"u{(i * 7919) % n:x}" for i in range(1, n + 1)], dtype="str")
     users = pd.DataFrame({
-        "user_id": np.arange(1, n + 1, dtype=np.int64),
+        "user_id": ids,
         "register_time": (base + reg_s.astype("timedelta64[s]")).astype("datetime64[us]"),
         "channel_id": choice(["app_store", "feed_ads", "kol", "referral"]),
         "city_tier": choice(["一线", "新一线", "二线", "三线及以下"], [0.2, 0.25, 0.25, 0.3]),
@@ -47,8 +52,8 @@ def fake_world(cfg: WorldConfig, orders_per_user: float = 10.0, seed: int = 7) -
     owner = np.repeat(np.arange(n), counts)
     order_s = reg_s[owner] + (rng.random(len(owner)) * (span_s - reg_s[owner])).astype(np.int64)
     orders = pd.DataFrame({
-        "order_id": np.arange(1, len(owner) + 1, dtype=np.int64),
-        "user_id": owner.astype(np.int64) + 1,
+        "order_id": pd.Series(np.arange(1, len(owner) + 1)).astype("str"),
+        "user_id": ids.to_numpy()[owner],
         "order_time": (base + order_s.astype("timedelta64[s]")).astype("datetime64[us]"),
         "amount": np.round(rng.lognormal(4.2, 0.6, len(owner)), 2),
     }).sort_values("order_time", ignore_index=True)
@@ -111,7 +116,7 @@ def test_tables_follow_their_contracts(tables):
                 assert values.dtype == ("Int64" if col.nullable else "int64"), where
             elif col.dtype == "float":
                 assert values.dtype == "float64", where
-            elif col.dtype == "str":
+            elif col.dtype in ("str", "id"):
                 assert values.dtype == pd.StringDtype(na_value=np.nan), where
             elif col.dtype in ("datetime", "date"):
                 assert values.dtype == "datetime64[us]", where
@@ -142,10 +147,10 @@ def test_conform_rejects_columns_outside_the_contract():
         conform(pd.DataFrame({"tier": ["a"], "min_growth": [0.0], "colour": ["red"]}), "member_tiers")
 
 
-def test_user_positions_handles_gaps_and_unknown_ids():
-    ids = np.array([3, 7, 9])
-    assert user_positions(ids, np.array([9, 3, 4])).tolist() == [2, 0, -1]
-    assert user_positions(np.arange(5, 10), np.array([5, 9, 10, 4])).tolist() == [0, 4, -1, -1]
+def test_user_positions_treat_ids_as_text():
+    ids = np.array(["C3", "007", "7", "o6_bmjrPTlm6"])
+    assert user_positions(ids, np.array(["7", "C3", "07", "o6_bmjrPTlm6"])).tolist() == [2, 0, -1, 3]
+    assert user_positions(pd.Series(["5", "6"], dtype="str"), pd.Series(["6", None], dtype="str")).tolist() == [1, -1]
 
 
 def test_user_references_exist(tables, world):

@@ -22,8 +22,8 @@ ORDERS_TEXT = (
     "3,10,2024-03-07 18:30:00,0,复购\n"
 )
 EXPECTED_ORDERS = pd.DataFrame({
-    "order_id": [1, 2, 3],
-    "user_id": [10, 11, 10],
+    "order_id": ["1", "2", "3"],
+    "user_id": ["10", "11", "10"],
     "order_time": pd.to_datetime(["2024-03-05 14:02", "2024-03-06 09:00", "2024-03-07 18:30"]),
     "amount": [1299.5, 12.0, 0.0],
 })
@@ -44,7 +44,7 @@ def orders_csv(folder: Path, *rows: str, header: str = "订单编号,客户编�
 def assert_orders(df: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(df[EXPECTED_ORDERS.columns], EXPECTED_ORDERS, check_dtype=False,
                                   check_index_type=False)
-    assert list(df.dtypes[:4].astype(str)) == ["int64", "int64", "datetime64[us]", "float64"]
+    assert list(df.dtypes[:4].astype(str)) == ["str", "str", "datetime64[us]", "float64"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,6 +106,30 @@ def test_parquet_keeps_its_types(tmp_path):
     EXPECTED_ORDERS.assign(amount=EXPECTED_ORDERS["amount"].astype("float32")).to_parquet(path)
     df = read_table(path, "orders")
     assert_orders(df)
+
+
+def test_parquet_integer_ids_become_their_exact_text(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "orders.parquet"
+    pq.write_table(pa.table({
+        "order_id": pa.array([2**64 - 1, 7], pa.uint64()),
+        "user_id": pa.array([-(2**63), 123], pa.int64()),
+        "order_time": pa.array(pd.to_datetime(["2024-03-05", "2024-03-06"])),
+        "amount": [1.0, 2.0]}), path)
+    df = read_table(path, "orders")
+    assert df["order_id"].tolist() == ["18446744073709551615", "7"]
+    assert df["user_id"].tolist() == ["-9223372036854775808", "123"]
+    assert str(df["order_id"].dtype) == "str"
+
+
+def test_float_ids_are_kept_only_when_exact(tmp_path):
+    path = tmp_path / "orders.parquet"
+    EXPECTED_ORDERS.assign(user_id=[10.0, 11.0, 1.5e17 + 0.5]).to_parquet(path)
+    with pytest.raises(DataError, match="科学计数法或小数"):
+        read_table(path, "orders")
+    assert read_table(path, "orders", drop_invalid=True)["user_id"].tolist() == ["10", "11"]
 
 
 def test_canonical_names_labels_and_padded_headers_need_no_map(tmp_path):
@@ -192,19 +216,41 @@ def test_bool_words(tmp_path, words, flags):
     assert df["is_paid"].dtype == bool and df["is_paid"].tolist() == flags
 
 
-def test_ids_keep_leading_zeros_and_long_integers_stay_exact(tmp_path):
+def test_ids_survive_byte_for_byte(tmp_path):
     path = write(tmp_path, "channels.csv", "channel_id,channel_name,channel_type,is_paid\n007,门店,offline,0\n")
     assert read_table(path, "channels")["channel_id"].tolist() == ["007"]
-    path = orders_csv(tmp_path, "123456789012345678,10,2024-03-05,5")
-    assert read_table(path, "orders", ORDERS_MAP)["order_id"].tolist() == [123456789012345678]
+    ids = ["123456789012345678901234567890", "00123", "123", "C00001", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M",
+           "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "d41d8cd98f00b204e9800998ecf8427e", "a+b/c=="]
+    path = orders_csv(tmp_path, *(f"{i},{u},2024-03-05,5" for i, u in enumerate(ids)))
+    df = read_table(path, "orders", ORDERS_MAP)
+    assert df["user_id"].tolist() == ids and df["user_id"].nunique() == len(ids)
+    assert df["order_id"].tolist() == [str(i) for i in range(len(ids))]
 
 
-def test_nullable_int_column_is_Int64(tmp_path):
+def test_ids_in_scientific_notation_have_lost_digits_and_are_refused(tmp_path):
+    path = orders_csv(tmp_path, "1,1.23457E+17,2024-03-05,5", "2,1e5,2024-03-05,5")
+    with pytest.raises(DataError, match="科学计数法") as err:
+        read_table(path, "orders", ORDERS_MAP)
+    assert err.value.rows == [2] and err.value.column == "user_id"
+    assert read_table(path, "orders", ORDERS_MAP, drop_invalid=True)["user_id"].tolist() == ["1e5"]
+
+
+def test_nullable_id_column_keeps_missing_values(tmp_path):
     path = write(tmp_path, "users.csv", "user_id,register_time,channel_id,referrer_user_id\n"
-                                        "1,2024-01-01,c1,\n2,2024-01-02,c1,1\n")
+                                        "1,2024-01-01,c1,\n2,2024-01-02,c1,01\n")
     df = read_table(path, "users")
-    assert str(df["referrer_user_id"].dtype) == "Int64"
+    assert str(df["referrer_user_id"].dtype) == "str"
     assert df["referrer_user_id"].isna().tolist() == [True, False]
+    assert df["referrer_user_id"].tolist()[1] == "01"
+
+
+def test_orders_without_an_order_id_are_one_order_per_row(tmp_path):
+    path = orders_csv(tmp_path, "C1,2024-03-05,5", "", "C1,2024-03-05,5", "C2,2024-03-06,0",
+                      header="客户编号,下单时间,实付金额")
+    df = read_table(path, "orders", {k: v for k, v in ORDERS_MAP.items() if k != "order_id"})
+    assert df["order_id"].tolist() == ["R1", "R2", "R3"]  # record numbers: stable for the same file
+    assert df.attrs["synthetic"] == ["order_id"] and df["order_id"].is_unique
+    assert list(df.columns[:4]) == ["order_id", "user_id", "order_time", "amount"]
 
 
 def test_percent_only_in_share_columns(tmp_path):
@@ -215,7 +261,7 @@ def test_percent_only_in_share_columns(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Dtypes of every canonical table
 
-SAMPLE_VALUES = {"int": ["1", "2", "3"], "float": ["1.5", "2", "3.25"], "str": ["a", "b", "c"],
+SAMPLE_VALUES = {"id": ["C001", "00123", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"], "int": ["1", "2", "3"], "float": ["1.5", "2", "3.25"], "str": ["a", "b", "c"],
                  "datetime": ["2024-03-05 14:02:00", "2024/3/6", "2024-03-07 08:30"],
                  "date": ["2024-03-05", "2024/3/6", "2024年3月7日"], "bool": ["1", "否", "Y"]}
 
@@ -223,7 +269,7 @@ SAMPLE_VALUES = {"int": ["1", "2", "3"], "float": ["1.5", "2", "3.25"], "str": [
 def expected_dtype(col: schema.Column) -> str:
     if col.dtype == "int":
         return "Int64" if col.nullable else "int64"
-    return {"float": "float64", "str": "str", "bool": "bool", "datetime": "datetime64[us]",
+    return {"float": "float64", "str": "str", "id": "str", "bool": "bool", "datetime": "datetime64[us]",
             "date": "datetime64[us]"}[col.dtype]
 
 
@@ -258,8 +304,8 @@ def test_drop_invalid_drops_and_counts_each_reason(tmp_path):
         "7,16,2024-03-07,8",
     )
     df = read_table(path, "orders", ORDERS_MAP, drop_invalid=True)
-    assert df["order_id"].tolist() == [1, 7]
-    assert df["user_id"].dtype == "int64"
+    assert df["order_id"].tolist() == ["1", "7"]
+    assert df["user_id"].dtype == "str"
     assert df.attrs["dropped"] == {"user_id：空值": 1, "order_time：晚于今天": 1, "amount：无法识别为数值": 1,
                                    "amount：负数": 2, "order_id：重复": 1}
 
@@ -267,7 +313,7 @@ def test_drop_invalid_drops_and_counts_each_reason(tmp_path):
 def test_drop_invalid_keeps_the_first_of_duplicates_only_among_valid_rows(tmp_path):
     path = orders_csv(tmp_path, "1,10,2024-03-05,坏", "1,11,2024-03-05,5")
     df = read_table(path, "orders", ORDERS_MAP, drop_invalid=True)
-    assert df["user_id"].tolist() == [11]
+    assert df["user_id"].tolist() == ["11"]
     assert df.attrs["dropped"] == {"amount：无法识别为数值": 1}
 
 
@@ -440,7 +486,8 @@ CORPUS = {
                              T, O, {}, DataError, ["应唯一", "第 4 行", "「1」"]),
     "null_in_required_column": (lambda d: orders_csv(d, "1,2,2024-01-01,3", "2,NULL,2024-01-01,3"), T, O, {},
                                 DataError, ["1 个空值", "user_id"]),
-    "decimals_in_int_column": (lambda d: orders_csv(d, "1,2,2024-01-01,3", "2,2.5,2024-01-01,3"), T, O, {},
+    "decimals_in_int_column": (lambda d: write(d, "order_lines.csv", "order_id,sku_id,category_id,quantity,line_amount\n"
+                                                 "1,s1,c1,2,3\n1,s2,c1,2.5,3\n"), "order_lines", None, {},
                                DataError, ["无法识别为整数", "「2.5」"]),
     "bad_bool_words": (lambda d: write(d, "channels.csv", "channel_id,channel_name,channel_type,is_paid\n"
                                       "c1,a,kol,是\nc2,b,kol,也许\n"), "channels", None, {}, DataError,

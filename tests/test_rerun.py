@@ -149,32 +149,35 @@ def test_key_tables_become_sheets_and_code_can_be_shown(dropped_run):
 def test_a_failed_execution_leaves_the_earlier_report_untouched(company, dropped_run):
     _, out = dropped_run
     before = _digest(out)
-    # Validation passes, but the lifecycle section refuses active_days >= dormant_days mid-run.
+    # Validation passes, but the lifecycle section refuses active_days >= dormant_days mid-run:
+    # a problem the user can fix, so exit 2 with the notebook's Chinese message.
     result = opskit("run", "00", "--data", company, "--out", out, "--drop-invalid",
                     "-p", "active_days=500")
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "没有写入任何输出" in result.stderr
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "没有写入任何输出" in result.stderr and "active_days" in result.stderr
     assert _digest(out) == before
     assert not [p for p in out.iterdir() if p.name.startswith(".opskit-") and p.is_dir()]
 
 
 # --- pseudonyms, sheet names, the table cache --------------------------------------------
 
-def test_pseudonyms_are_stable_salted_and_keep_joins():
+def test_pseudonyms_are_stable_salted_text_and_keep_joins():
     key, other = report.hash_key("salt-a"), report.hash_key("salt-b")
-    users = pd.DataFrame({"user_id": [1, 2, 3], "city": ["a", "b", "c"]})
-    orders = pd.DataFrame({"user_id": [3, 1, 1, None], "amount": [1.0, 2.0, 3.0, 4.0]}).astype(
-        {"user_id": "Int64"})
+    users = pd.DataFrame({"user_id": ["00123", "123", "C1"], "city": ["a", "b", "c"]})
+    orders = pd.DataFrame({"user_id": ["C1", "00123", "00123", None], "amount": [1.0, 2.0, 3.0, 4.0]})
+    referrals = pd.DataFrame({"inviter_id": ["123"], "invitee_user_id": ["C1"]})
     pu, po = report.pseudonymize(users, key), report.pseudonymize(orders, key)
-    assert set(pu["user_id"]).isdisjoint({1, 2, 3})
-    assert pu["user_id"].is_unique and (pu["user_id"] >= 0).all()
+    assert set(pu["user_id"]).isdisjoint(users["user_id"]) and str(pu["user_id"].dtype) == "str"
+    assert pu["user_id"].is_unique and pu["user_id"].str.fullmatch("P[0-9]+").all()  # 00123 != 123
     assert po["user_id"].tolist()[:3] == [pu["user_id"][2], pu["user_id"][0], pu["user_id"][0]]
     assert po["user_id"].isna().tolist() == [False, False, False, True]
     assert report.pseudonymize(users, key).equals(pu)
     assert not (report.pseudonymize(users, other)["user_id"] == pu["user_id"]).any()
-    assert users["user_id"].tolist() == [1, 2, 3], "the input frame is not modified"
+    assert users["user_id"].tolist() == ["00123", "123", "C1"], "the input frame is not modified"
     indexed = report.pseudonymize(users.set_index("user_id"), key)
     assert indexed.index.tolist() == pu["user_id"].tolist()
+    pr = report.pseudonymize(referrals, key)  # every user-id column of the contracts, not only user_id
+    assert pr.iloc[0].tolist() == [pu["user_id"][1], pu["user_id"][2]]
 
 
 def test_salt_is_kept_in_the_output_folder(tmp_path):

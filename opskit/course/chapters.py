@@ -2,8 +2,10 @@
 
 ``opskit run`` and ``opskit validate`` use it to check a company's data before anything is
 executed. A chapter's ``required`` tables must be present, and at least one of its ``required_any``
-tables; a section's tables are optional
-and a section whose tables are missing is skipped with a note.
+tables; a section's tables are optional and a section whose tables are missing is skipped with a
+note. A section's ``minimums`` (:class:`~opskit.course.minimums.Minimum`) name the parts that need a
+minimum of data; the notebook checks the same declaration with ``enough(data, chapter, key)``, so
+validate lists exactly the parts the notebook will skip.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opskit.course.minimums import Minimum
 from opskit.errors import OpskitError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +28,13 @@ LAST_MAIN_COURSE_CHAPTER = 11
 
 @dataclass(frozen=True)
 class Section:
+    """A notebook section: the tables without which it is skipped, the tables whose parts are
+    skipped when absent (``optional``), and the minimums of data its parts need."""
+
     title: str
     tables: tuple[str, ...] = ()
+    minimums: tuple[Minimum, ...] = ()
+    optional: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,13 +60,21 @@ class Chapter:
     def exercise(self) -> Path:
         return EXERCISE_DIR / f"{self.stem}.ipynb"
 
+    def minimum(self, key: str) -> Minimum:
+        """The minimum declared under ``key`` in one of this chapter's sections."""
+        for section in self.sections:
+            for item in section.minimums:
+                if item.key == key:
+                    return item
+        raise KeyError(f"chapter {self.number} declares no minimum {key!r}")
+
     @property
     def tables(self) -> tuple[str, ...]:
         """Every table the chapter can use, required first."""
         seen = dict.fromkeys(self.required)
         seen.update(dict.fromkeys(self.required_any))
         for section in self.sections:
-            seen.update(dict.fromkeys(section.tables))
+            seen.update(dict.fromkeys(section.tables + section.optional))
         return tuple(seen)
 
 
@@ -72,7 +88,8 @@ _REGISTERED: list[Chapter] = [
             Section("产品 vs. 运营", ("events",)),
             Section("精细化运营全局框架", ("users", "orders")),
             Section("数据导览：用户与获客", ("users", "channels")),
-            Section("数据导览：订单与品类", ("orders", "order_lines", "categories")),
+            Section("数据导览：订单与品类", ("orders", "order_lines", "categories"), minimums=(
+                Minimum("lines", "订单明细与订单的关联", own_ids=True),)),
             Section("数据导览：行为、实验与其他业务数据", ("events", "experiments")),
         ),
     ),
@@ -120,9 +137,11 @@ _REGISTERED: list[Chapter] = [
         required=("orders",),
         sections=(
             Section("共创规则与准备"),
-            Section("选择北极星指标", ("orders", "users", "events")),
-            Section("搭建指标树", ("orders",)),
-            Section("KPI 清单与责任人", ("orders", "users", "events", "channels", "channel_spend")),
+            Section("选择北极星指标", ("orders",), optional=("users", "events"), minimums=(
+                Minimum("yoy", "北极星候选近 12 个月与前 12 个月的对比", months=24),)),
+            Section("搭建指标树", ("orders",), minimums=(
+                Minimum("tree_yoy", "成交额因子与一年前的对比", months=13),)),
+            Section("KPI 清单与责任人", ("orders",), optional=("users", "events", "channels", "channel_spend")),
             Section("导出共创成果"),
         ),
     ),
@@ -146,12 +165,16 @@ _REGISTERED: list[Chapter] = [
         "顾客生命周期价值与付费会员 sBG、RFM 分群策略与期望价值、AIPL 流转，以及监测—预警—干预—评估的留存闭环。",
         required=("orders",),
         sections=(
-            Section("用户留存五要素与同期群留存", ("orders",)),
+            Section("用户留存五要素与同期群留存", ("orders",), minimums=(
+                Minimum("cohorts", "月度同期群留存", months=2),)),
             Section("用户旅程地图", ("users", "events", "orders")),
-            Section("会员体系设计", ("orders", "member_tiers", "points_ledger")),
-            Section("防流失体系", ("orders", "events")),
+            Section("会员体系设计", ("orders",), optional=("member_tiers", "points_ledger")),
+            Section("防流失体系", ("orders",), optional=("events",), minimums=(
+                Minimum("churn", "流失预警模型（需要按时间外推的训练与测试快照）", months=9, repeat_buyers=50),)),
             Section("上瘾模型", ("events", "users", "orders")),
-            Section("顾客生命周期价值", ("orders", "paid_memberships")),
+            Section("顾客生命周期价值", ("orders",), optional=("paid_memberships",), minimums=(
+                Minimum("clv", "BG/NBD 与 Gamma-Gamma 的顾客生命周期价值及留出期检验", months=9,
+                        positive_repeat_buyers=30),)),
             Section("RFM 模型与精细化运营", ("orders",)),
             Section("AIPL 用户精细化运营模型", ("orders", "events")),
             Section("打造留存闭环", ("orders",)),
@@ -319,7 +342,8 @@ def find(chapter: str) -> Chapter:
     """Find a chapter by its two-digit number (``"00"``, ``"0"``) or its notebook stem."""
     key = chapter.strip()
     for ch in CHAPTERS:
-        if key in (ch.number, ch.stem) or (key.isdigit() and int(key) == int(ch.number)):
+        # isascii: "²" and full-width digits pass isdigit() but are not chapter numbers
+        if key in (ch.number, ch.stem) or (key.isascii() and key.isdigit() and int(key) == int(ch.number)):
             return ch
     known = "、".join(f"{c.number}（{c.stem}）" for c in CHAPTERS)
     raise OpskitError(

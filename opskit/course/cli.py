@@ -1,15 +1,18 @@
 """The ``opskit`` command: list chapters, validate company data, re-run a chapter, build the site.
 
-Every problem the user can fix ends with a Chinese message on stderr and exit code 2, never a
-traceback.
+Exit codes: 0 done; 2 a problem the user can fix (data, column map, paths, permissions,
+arguments), with a Chinese message naming the fix; 1 a defect of the kit, and the message says so;
+130 / 143 stopped by Ctrl-C (SIGINT) / SIGTERM, after stopping the kernel and deleting the
+temporary files, with one Chinese line. Never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
-from opskit.errors import OpskitError
+from opskit.errors import Interrupted, OpskitError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -86,14 +89,20 @@ def _cmd_run(args) -> int:
 def _cmd_validate(args) -> int:
     """Exit 0 when the data can be used: with ``--chapter``, that chapter can run; over all
     chapters, no table has a data problem and at least one chapter can run (chapters lacking a
-    required table are listed as 无法运行 without failing the check)."""
+    required table are listed as 无法运行 without failing the check).
+
+    Each data problem is listed once, first; then each chapter's runnability, section by section,
+    with the parts that will be skipped for lack of data."""
     from opskit.course.chapters import CHAPTERS, find
     from opskit.course.runner import validate_many
 
     selected = [find(args.chapter)] if args.chapter else list(CHAPTERS)
     results = validate_many(selected, args.data, args.map, args.drop_invalid)
-    text = "\n\n".join(r.report() for r in results)
-    problems = any(r.problems for r in results)
+    unique = list({id(p): p for r in results for p in r.problems}.values())
+    listed = [f"数据问题（共 {len(unique)} 个，每个只列一次）："] + [
+        f"{i}. " + str(p).replace("\n", "\n   ") for i, p in enumerate(unique, 1)] if unique else []
+    text = "\n\n".join(["\n".join(listed)] * bool(listed) + [r.report(problems=False) for r in results])
+    problems = bool(unique)
     runnable = [r for r in results if r.ok]
     if args.chapter:
         passed = bool(runnable)
@@ -124,25 +133,48 @@ def _cmd_site(args) -> int:
 COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site}
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a chapter's execution (which handles it itself)."""
+
+
+def _terminate(_signum, _frame):
+    raise _Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return EXIT_BAD_INPUT
+    signal.signal(signal.SIGTERM, _terminate)
+    stopped = "opskit：已中断（{}），已停止执行并删除临时文件；没有写入任何输出，已有的报告保持不变。"
     try:
+        parser = _build_parser()
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_BAD_INPUT
         return COMMANDS[args.command](args)
     except OpskitError as err:
         print(f"opskit：{err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as stop:
+        print(stopped.format("Ctrl-C" if stop.signum == signal.SIGINT else "SIGTERM"), file=sys.stderr)
+        return stop.code
     except KeyboardInterrupt:
-        print("opskit：已中断，未写入任何输出。", file=sys.stderr)
-        return EXIT_FAILED
+        print(stopped.format("Ctrl-C"), file=sys.stderr)
+        return 128 + signal.SIGINT
+    except _Terminated:
+        print(stopped.format("SIGTERM"), file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:  # the output was piped into a program that stopped reading (head)
+        return EXIT_OK
+    except OSError as err:  # paths and permissions met while working: the user can fix them
+        where = f"：{err.filename}" if err.filename else ""
+        print(f"opskit：无法读写文件{where}（{err.strerror or err}）。\n"
+              "  解决办法：检查路径是否存在、是否有读写权限、磁盘是否已满；没有写入任何输出。", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as err:  # execution failures: say what failed, no traceback
-        from opskit.course.runner import describe_failure
+        from opskit.course.runner import describe_failure, is_user_error
 
         print(f"opskit：{describe_failure(err)}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_BAD_INPUT if is_user_error(err) else EXIT_FAILED
 
 
 if __name__ == "__main__":

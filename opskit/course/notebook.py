@@ -47,6 +47,26 @@ def needs(data: Dataset, *tables: str) -> bool:
     return True
 
 
+def enough(data: Dataset, chapter: str, key: str, as_of=None) -> bool:
+    """True if ``data`` has the minimum declared under ``key`` for ``chapter`` in the registry;
+    otherwise show a 跳过 note with the reason and return False.
+
+    The minimum (months of history, repeat buyers, positive amounts ...) is declared once in
+    :mod:`opskit.course.chapters`, so ``opskit validate`` lists exactly the parts skipped here::
+
+        if enough(data, "03", "yoy", as_of):
+            ...
+    """
+    from opskit.course.chapters import find
+
+    minimum = find(chapter).minimum(key)
+    reason = minimum.shortfall(data, as_of)
+    if reason:
+        md(f"> **跳过：数据不足**（{minimum.part}）——{reason}。提供更长、更多的数据后重新运行即可。")
+        return False
+    return True
+
+
 def data_header(data: Dataset, tables: tuple[str, ...] = ("users", "orders")) -> pd.DataFrame:
     """A table of the data behind this run: source, rows and date range of each table present."""
     from opskit.course.report import describe_data

@@ -5,7 +5,8 @@
   of the executed notebook (and so of the HTML report).
 - :func:`write_workbook` writes the key tables collected by :func:`opskit.course.notebook.report_table`
   to one workbook, after a first sheet 「说明」 with the same header.
-- :func:`pseudonymize` replaces ``user_id`` values by a stable salted hash.
+- :func:`pseudonymize` replaces user ids (``user_id``, ``inviter_id``, ``referrer_user_id`` ...) by
+  a stable salted hash written as text (``P`` and 20 digits at most), so joins still work.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from opskit.data import schema
 
@@ -48,28 +51,32 @@ def salt_for(out_dir: Path) -> str:
 
 
 def is_user_column(name) -> bool:
-    """Columns holding user ids: ``user_id`` and names ending in ``_user_id`` (e.g. ``inviter_user_id``)."""
-    return isinstance(name, str) and (name == "user_id" or name.endswith("_user_id") or name == "用户ID")
+    """Columns holding user ids: the contracts' user-id columns (``user_id``, ``inviter_id``,
+    ``referrer_user_id`` ...), other names ending in ``_user_id``, and the label 用户ID."""
+    return isinstance(name, str) and (name in schema.user_id_columns() or name.endswith("_user_id")
+                                      or name == "用户ID")
 
 
 def _pseudonyms(values, key: str) -> pd.Series:
-    """Salted 63-bit hashes of ``values`` as integers (nulls stay null)."""
+    """Salted 64-bit hashes of the ids' text as ``P<digits>`` strings (nulls stay null).
+
+    The id is hashed as text, so ``00123`` and ``123`` stay two customers.
+    """
     series = pd.Series(values)
-    text = np.asarray(series.astype("string").fillna("").to_numpy(), dtype=object)
-    hashed = (pd.util.hash_array(text, hash_key=key, categorize=True) >> np.uint64(1)).astype("int64")
-    missing = series.isna().to_numpy()
-    if missing.any():
-        return pd.Series(hashed, index=series.index, dtype="Int64").mask(missing)
-    return pd.Series(hashed, index=series.index)
+    text = series.astype(schema.ID_DTYPE)
+    missing = text.isna().to_numpy()
+    hashed = pd.util.hash_array(np.asarray(text.fillna("").to_numpy(), dtype=object),
+                                hash_key=key, categorize=True)
+    digits = pc.cast(pa.array(hashed, mask=missing), pa.string())
+    return pd.Series(pc.binary_join_element_wise("P", digits, ""), index=series.index,
+                     dtype=schema.ID_DTYPE)
 
 
 def pseudonymize(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     """A copy of ``frame`` with every user-id column (and a user-id index) replaced by a salted hash.
 
-    Pseudonyms are non-negative 63-bit integers, so they keep the integer type of ``user_id``.
-
-    The same id and key always give the same pseudonym, so tables can still be joined;
-    without the key the original id cannot be recovered from the pseudonym.
+    Pseudonyms are text, like every id. The same id and key always give the same pseudonym, so
+    tables can still be joined; without the key the original id cannot be recovered from it.
     """
     out = frame.copy()
     for col in out.columns:
@@ -108,12 +115,21 @@ def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, 
 
 
 def header_lines(source: str, column_map: str, started: datetime, chapter: str,
-                 pseudonymized: bool, drop_invalid: bool) -> list[tuple[str, str]]:
-    """The key facts of a run as (label, value) pairs, for the report header and the 说明 sheet."""
+                 pseudonymized: bool, drop_invalid: bool,
+                 synthetic: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
+    """The key facts of a run as (label, value) pairs, for the report header and the 说明 sheet.
+
+    ``synthetic`` names, per table, the id columns the file did not have (e.g. an orders export
+    without an order id: one order per row), so the reader of the report knows."""
+    made = [("订单ID", "文件中没有订单ID列：每行视为一笔订单，按记录序号编号（R1、R2……）")
+            if (table, col) == ("orders", "order_id") else
+            (f"{table}.{col}", "文件中没有这一列：每行按记录序号编号")
+            for table, cols in (synthetic or {}).items() for col in cols]
     return [
         ("章节", chapter),
         ("数据来源", source),
         ("列映射", column_map or "无（文件使用标准列名）"),
+        *made,
         ("运行时间", f"{started:%Y-%m-%d %H:%M:%S}"),
         ("无效行", "已丢弃（--drop-invalid），丢弃行数见下表" if drop_invalid else "不允许（遇到即停止）"),
         ("用户ID", "已假名化（--pseudonymize）：所有表中的用户ID已替换为加盐哈希值" if pseudonymized else "原样显示"),

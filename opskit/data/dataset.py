@@ -87,6 +87,8 @@ class Dataset:
         frame = self._cached(table)
         if frame is None:
             frame = self._read_source(table)
+        elif frame.attrs.get("pseudonymized"):  # opskit run wrote the cache already pseudonymised
+            return frame
         key = os.environ.get("OPSKIT_PSEUDONYM_KEY")
         if key and not self.is_demo:
             from opskit.course.report import pseudonymize
@@ -108,7 +110,10 @@ class Dataset:
             return None
         if manifest["tables"][table]:
             self.dropped[table] = dict(manifest["tables"][table])
-        return pd.read_parquet(folder / f"{table}.parquet")
+        frame = pd.read_parquet(folder / f"{table}.parquet")
+        frame.attrs["synthetic"] = list(manifest.get("synthetic", {}).get(table, []))
+        frame.attrs["pseudonymized"] = bool(manifest.get("pseudonymized"))
+        return frame
 
     @property
     def cache_key(self) -> list:

@@ -8,10 +8,18 @@ are tolerant where the meaning is clear and strict where it is not:
   column as its header; amounts such as ``¥1,299.00``, ``￥12``, ``１２３``; dates such as
   ``2024/3/5 14:02``, ``2024年3月5日``, ``20240305``, Excel serial days (Excel files only), Unix
   timestamps; booleans written ``1/0``, ``true/false``, ``是/否``, ``Y/N``; blank lines.
-* strict: unparseable values, values below a column's ``min_value``, dates after today, duplicates
-  in a ``unique`` column and nulls in a non-nullable column raise a :class:`~opskit.errors.DataError`
-  naming the file, the column, the first offending line numbers and the fix. With
-  ``drop_invalid=True`` those rows are dropped instead and counted in ``df.attrs["dropped"]``.
+* strict: unparseable values, values below a column's ``min_value``, infinite or absurd amounts
+  (over :data:`MONEY_CEILING`), dates before 1970 or after today, duplicates in a ``unique`` column
+  and nulls in a non-nullable column raise a :class:`~opskit.errors.DataError` naming the file, the
+  column, the first offending line numbers and the fix. With ``drop_invalid=True`` those rows are
+  dropped instead and counted in ``df.attrs["dropped"]``. A column that no dropping can repair (all
+  empty, all unparseable, an amount that is zero on every row) is always an error.
+* ids (``id`` columns) are kept as text, byte for byte: ``00123``, ``C00001``, UUIDs, openids and
+  20-digit numbers survive; only surrounding spaces are trimmed. Ids stored as numbers in Parquet
+  or Excel become their exact decimal text; ids that a spreadsheet already turned into scientific
+  notation (``1.23457E+17``) or into fractions have lost digits and are refused.
+* an ``orders`` file without an ``order_id`` column is one order per row: each row gets the
+  synthetic id ``R<record number>`` (stable for the same file) and ``attrs["synthetic"]`` names it.
 
 Every conversion works on whole columns (pyarrow and pandas string methods); nothing loops over
 rows in Python. Input files are only ever opened for reading.
@@ -39,7 +47,7 @@ from opskit.data import schema
 from opskit.data.colmap import ColumnMap, TableMap, closest_name, load_column_map
 from opskit.errors import DataError, MapError, OpskitError
 
-__all__ = ["locate", "read_table", "load_tables", "LOCAL_TZ"]
+__all__ = ["locate", "read_table", "load_tables", "LOCAL_TZ", "MONEY_CEILING", "EARLIEST"]
 
 #: Time zone in which timestamps with an offset, and Unix timestamps, are read as wall-clock time.
 LOCAL_TZ = "Asia/Shanghai"
@@ -63,6 +71,24 @@ DELIMITER_NAMES = {",": "逗号", "\t": "制表符", ";": "分号", "|": "竖线
 PLANNED_TABLES = {"experiments", "campaigns", "campaign_phases"}
 
 SAMPLE_BYTES = 256 * 1024
+#: Encoding detection reads the whole file in blocks of this size (a UTF-8 check costs ~1 s a GB)
+#: and keeps up to ``NON_ASCII_SAMPLE`` bytes of lines that are not plain ASCII to identify it.
+SCAN_BYTES = 16 * 1024 * 1024
+NON_ASCII_SAMPLE = 64 * 1024
+#: Legacy encodings read as they are (Python codec name -> name shown to the user). charset-normalizer
+#: names the family; GB18030 is a superset of GBK and GB2312.
+LEGACY_ENCODINGS = {"gb18030": "GBK/GB18030", "big5": "Big5", "cp932": "Shift-JIS"}
+_ENCODING_FAMILY = {"gb18030": "gb18030", "gbk": "gb18030", "gb2312": "gb18030", "hz": "gb18030",
+                    "big5": "big5", "cp950": "big5", "big5hkscs": "big5",
+                    "shift_jis": "cp932", "cp932": "cp932", "shift_jis_2004": "cp932", "shift_jisx0213": "cp932"}
+
+#: An amount above this (in 元) is a unit or format error (cents read as yuan, a pasted phone
+#: number, scientific notation), not a purchase.
+MONEY_CEILING = 1e9
+#: Timestamps before this are placeholders (0, 1900-01-01, year 1) or typos, not events.
+EARLIEST = pd.Timestamp("1970-01-01")
+#: Tables without their own id get one per row (record number), so that each row is one entity.
+SYNTHETIC_IDS = {"orders": "order_id"}
 SHOWN_LINES = 20  # line numbers kept in an error; the message shows the first few
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％：／　", "0123456789.,-+%:/ ")
@@ -76,7 +102,7 @@ _BOOL_WORDS = {
     **dict.fromkeys(["0", "0.0", "false", "f", "no", "n", "否", "假", "错"], False),
 }
 _KIND = {"int": "整数", "float": "数值", "datetime": "日期时间", "date": "日期", "bool": "是/否值",
-         "str": "文本"}
+         "str": "文本", "id": "ID"}
 _DROP_HINT = "或在命令行加 --drop-invalid（Python 中 drop_invalid=True）剔除这些行"
 
 
@@ -161,10 +187,28 @@ def read_table(
     if not keep.any():
         raise problems[0].error(raw, every_row=True)
     frame = _assemble(raw, contract, headers, converted, keep)
+    synthetic = _add_synthetic_id(frame, raw, contract, headers, keep)
     frame.attrs["source"] = str(path)
     frame.attrs["headers"] = dict(headers)
     frame.attrs["dropped"] = {**raw.dropped, **_drop_counts(problems)}
+    frame.attrs["synthetic"] = synthetic
+    frame.attrs["encoding"] = raw.encoding
     return frame
+
+
+def _add_synthetic_id(frame: pd.DataFrame, raw: _Raw, contract: schema.Table, headers: dict,
+                      keep: np.ndarray) -> list[str]:
+    """Give each row of a table without its own id the id ``R<record number>`` (first column)."""
+    name = SYNTHETIC_IDS.get(contract.name)
+    if name is None or name in headers:
+        return []
+    if name in frame.columns:  # an extra column of that name would be confused with the synthetic id
+        raise DataError(f"文件中有名为「{name}」的列，但列映射把它排除在外", file=raw.path, column=name,
+                        fix=f"在列映射中让 {name} 指向订单ID所在的列，或把文件中的「{name}」列改名")
+    records = pa.array(np.asarray(raw.frame.index[keep], dtype=np.int64) + 1)
+    ids = pc.binary_join_element_wise("R", pc.cast(records, pa.string()), "")
+    frame.insert(0, name, pd.Series(ids, dtype=schema.ID_DTYPE))
+    return [name]
 
 
 def load_tables(
@@ -230,6 +274,7 @@ class _Raw:
     delimiter: str | None = None
     dropped: dict | None = None
     skipped_blank_lines: bool = False  # the reader skipped empty lines, so positions != lines
+    encoding: str = ""  # how a CSV file was decoded, as shown to the user
 
     def lines(self, mask) -> tuple[list[int], int]:
         """The first offending file line numbers and their count."""
@@ -350,22 +395,113 @@ def _read_csv(path: Path) -> _Raw:
     table, multiline = _arrow_csv(path, encoding, delimiter, len(header))
     frame = table.to_pandas()
     frame.columns = header
+    shown = {"utf8": "UTF-8", "utf-16": "UTF-16"}.get(encoding) or LEGACY_ENCODINGS[encoding]
     return _Raw(path, frame, first_line=2, delimiter=delimiter,
-                skipped_blank_lines=not multiline and encoding != "utf-16")
+                skipped_blank_lines=not multiline and encoding != "utf-16", encoding=shown)
 
 
 def _decode_sample(path: Path, sample: bytes) -> tuple[str, str]:
-    """Encoding of a CSV file (pyarrow's name) and the decoded sample."""
+    """Encoding of a CSV file (pyarrow's name) and the decoded first block.
+
+    UTF-16 is recognised by its BOM. Otherwise the whole file is read once in blocks: if every
+    block is valid UTF-8 it is UTF-8. If not, the lines that are not plain ASCII (wherever they are
+    in the file, so a GBK file whose first rows are ASCII is still recognised) are handed to
+    charset-normalizer: GB18030 (GBK) wins any tie, since it is what Chinese back offices export;
+    Big5 and Shift-JIS are read as such; anything else is refused with the encoding named, because
+    reading it as GBK would silently garble the text.
+    """
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16", _decode(sample, "utf-16")
-    if b"\x00" in sample:
+    if b"\x00" in sample or not _looks_like_text(sample):
         raise _not_text(path)
-    for encoding in ("utf-8-sig", "gb18030"):
+    is_utf8, non_ascii = _scan_encoding(path)
+    if is_utf8:
         try:
-            return ("utf8" if encoding == "utf-8-sig" else encoding), _decode(sample, encoding)
+            return "utf8", _decode(sample, "utf-8-sig")
         except UnicodeDecodeError:
-            continue
-    raise _not_text(path)
+            raise _not_text(path) from None
+    encoding = _legacy_encoding(path, non_ascii)
+    try:
+        return encoding, _decode(sample, encoding)
+    except UnicodeDecodeError:
+        raise _not_text(path) from None
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    """A table has line breaks or delimiters and hardly any control characters."""
+    head = sample[:65536]
+    controls = len(head) - len(head.translate(None, bytes(c for c in range(32) if c not in (9, 10, 13))))
+    structured = any(mark in head for mark in (b"\n", b",", b"\t", b";", b"|"))
+    return structured and controls <= 0.01 * len(head)
+
+
+#: Bytes of multi-byte UTF-8 text seen before a decoding error that prove the file started as UTF-8.
+UTF8_EVIDENCE = 16
+
+
+def _scan_encoding(path: Path) -> tuple[bool, bytes]:
+    """(the whole file is valid UTF-8, up to NON_ASCII_SAMPLE bytes of its non-ASCII lines).
+
+    A file that is clearly UTF-8 at first (several multi-byte characters decoded) and then stops
+    being so was pasted together from two exports: that is an error, named with its line.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    is_utf8, kept, size, tail = True, [], 0, b""
+    evidence, lines_before = 0, 0
+    with path.open("rb") as fh:
+        while block := fh.read(SCAN_BYTES):
+            if is_utf8:
+                try:
+                    evidence += len(block) - len(decoder.decode(block))
+                except UnicodeDecodeError as exc:
+                    is_utf8 = False
+                    good = block[:exc.start]
+                    evidence += len(good) - len(good.decode("utf-8", errors="ignore"))
+                    if evidence >= UTF8_EVIDENCE:
+                        raise _mixed_encoding(path, lines_before + good.count(b"\n") + 1) from None
+                lines_before += block.count(b"\n")
+            if size < NON_ASCII_SAMPLE and not (block.isascii() and tail.isascii()):
+                lines = (tail + block).split(b"\n")
+                tail = lines.pop()
+                for line in lines:
+                    if not line.isascii():
+                        kept.append(line)
+                        size += len(line) + 1
+                        if size >= NON_ASCII_SAMPLE:
+                            break
+            else:
+                tail = block[block.rfind(b"\n") + 1:]
+            if not is_utf8 and size >= NON_ASCII_SAMPLE:
+                break
+    if is_utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:  # the file ends inside a character
+            is_utf8 = False
+    if tail and not tail.isascii() and size < NON_ASCII_SAMPLE:
+        kept.append(tail)
+    return is_utf8, b"\n".join(kept)
+
+
+def _legacy_encoding(path: Path, non_ascii: bytes) -> str:
+    """The Python codec of a file that is not UTF-8, from a sample of its non-ASCII lines."""
+    import charset_normalizer
+
+    matches = list(charset_normalizer.from_bytes(non_ascii))
+    if not matches:
+        raise _not_text(path)
+    best = min(m.chaos for m in matches)
+    tied = [m.encoding for m in matches if m.chaos <= best + 0.005]
+    families = [_ENCODING_FAMILY.get(name) for name in tied]
+    if "gb18030" in families:
+        return "gb18030"
+    if families[0] in LEGACY_ENCODINGS:
+        return families[0]
+    raise DataError(
+        f"文件不是 UTF-8 或 GBK 编码；看起来像是 {tied[0]} 编码，按 GBK 读取会得到乱码，因此没有读取",
+        file=path,
+        fix="在导出系统或 Excel 中另存为「CSV UTF-8（逗号分隔）」后再读取；"
+            f"目前能直接读取的编码有：UTF-8、UTF-16、{'、'.join(LEGACY_ENCODINGS.values())}")
 
 
 def _decode(sample: bytes, encoding: str) -> str:
@@ -416,6 +552,11 @@ def _arrow_csv(path: Path, encoding: str, delimiter: str, n_columns: int) -> tup
                                convert), True
     except pa.ArrowInvalid:
         raise _ragged_rows(path, read, convert, delimiter, len(names)) from None
+
+
+def _mixed_encoding(path: Path, line: int) -> DataError:
+    return DataError(f"文件前后的编码不一致：开头是 UTF-8，第 {line:,} 行出现了其他编码（多半是 GBK）的文字", file=path,
+                     rows=[line], fix="通常是把两次导出的文件拼接在了一起：用同一种编码重新导出整个文件，推荐 CSV UTF-8")
 
 
 def _csv_error(path: Path, exc: Exception) -> DataError:
@@ -587,7 +728,7 @@ def _convert(raw: pd.Series, col: schema.Column, excel: bool) -> tuple[pd.Series
     elif col.dtype == "float":
         values, bad = _to_float(raw, percent=col.unit == "比例")
     else:
-        values, bad = {"int": _to_int, "str": _to_str, "bool": _to_bool}[col.dtype](raw)
+        values, bad = {"int": _to_int, "str": _to_str, "bool": _to_bool, "id": _to_id}[col.dtype](raw)
     return values, pd.Series(np.asarray(bad, dtype=bool), index=raw.index)
 
 
@@ -665,6 +806,28 @@ def _to_str(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_float_dtype(s) and (s.dropna() % 1 == 0).all():
         s = s.astype("Int64")  # IDs stored as floats: 101.0 -> "101"
     return _as_text(s), pd.Series(False, index=s.index)
+
+
+#: What a spreadsheet makes of a long numeric id: 1.23457E+17 (digits are lost for good).
+_SCIENTIFIC_ID = r"[+-]?[0-9]\.[0-9]+[eE]\+?[0-9]{1,3}"
+
+
+def _to_id(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ids as exact text. Integers (any width, uint64 too) become their decimal digits; floats only
+    when whole and exactly representable (below 2**53); scientific notation is refused."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return pd.Series(np.nan, index=s.index, dtype=schema.ID_DTYPE), s.notna()
+    if pd.api.types.is_integer_dtype(s):
+        array = pa.array(s, from_pandas=True)
+        return pd.Series(pc.cast(array, pa.large_string()), index=s.index, dtype=schema.ID_DTYPE), \
+            pd.Series(False, index=s.index)
+    if pd.api.types.is_float_dtype(s):
+        exact = s.notna() & (s % 1 == 0) & (s.abs() < 2.0**53)
+        text = _to_id(s.where(exact).astype("Int64"))[0]
+        return text, s.notna() & ~exact
+    text = _as_text(s)
+    bad = text.str.fullmatch(_SCIENTIFIC_ID, na=False)
+    return text.astype(schema.ID_DTYPE), bad
 
 
 def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -788,7 +951,13 @@ def _check_whole_columns(raw: _Raw, contract, headers, converted) -> None:
         if col.required and not col.nullable and column.isna().all():
             raise DataError("必需的列整列为空", file=raw.path, column=name, header=header,
                             fix=f"确认导出时包含了「{header}」的数据；如果映射错了列，修改列映射文件")
-        if bad.any() and bad.sum() == column.notna().sum():
+        if col.nonzero and values.notna().any() and (values.fillna(0) == 0).all():
+            raise DataError(
+                f"{col.label}整列都是 0：这样的数据算不出任何金额指标，多半是导出时选错了列或金额字段没有导出",
+                file=raw.path, column=name, header=header,
+                fix=f"确认「{header}」是{col.label}所在的列（列映射 {contract.name}.columns.{name}），"
+                    "并在导出系统中重新导出含金额的数据")
+        if bad.any() and bad.sum() == column.notna().sum() and col.dtype != "id":
             kind = _KIND[col.dtype]
             raise DataError(
                 f"整列都无法识别为{kind}（例如{_samples(column[bad])}），可能对应错了列",
@@ -802,7 +971,14 @@ def _value_problems(raw: _Raw, contract, name, header, values, bad) -> list[_Pro
     column = raw.frame[header]
     kind = _KIND[col.dtype]
     problems = []
-    if bad.any():
+    if bad.any() and col.dtype == "id":
+        problems.append(_Problem(
+            col, header, "ID已丢失位数", bad,
+            f"有 {int(bad.sum()):,} 个ID被存成了科学计数法或小数（例如{_samples(column[bad])}），原来的位数已经丢失，"
+            "不同的顾客可能因此变成同一个ID",
+            "在导出系统或 Excel 中把该列设为「文本」格式后重新导出（这个文件里丢失的位数无法恢复），"
+            + _DROP_HINT))
+    elif bad.any():
         problems.append(_Problem(
             col, header, f"无法识别为{kind}", bad,
             f"列中混有无法识别为{kind}的值（共 {int(bad.sum()):,} 个），例如{_samples(column[bad])}",
@@ -819,6 +995,28 @@ def _value_problems(raw: _Raw, contract, name, header, values, bad) -> list[_Pro
                 col, header, word, below, f"出现{word}（例如{_samples(column[below])}），"
                                           f"{col.label}不能小于 {col.min_value:g}",
                 f"检查这些行是否是退款、冲正或录入错误并改正，{_DROP_HINT}"))
+    if col.dtype == "float":
+        infinite = values.notna() & ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        if infinite.any():
+            problems.append(_Problem(
+                col, header, "无穷大", pd.Series(infinite, index=values.index),
+                f"出现无穷大的值（例如{_samples(column[infinite])}），通常是超出范围的数字（如 1e400）或除以 0 的结果",
+                f"改正这些行的{col.label}，{_DROP_HINT}"))
+        if col.unit == "元":
+            huge = (values.abs() > MONEY_CEILING).fillna(False).astype(bool) & ~infinite
+            if huge.any():
+                problems.append(_Problem(
+                    col, header, "金额过大", huge,
+                    f"出现超过 {MONEY_CEILING:,.0f} 元的{col.label}（例如{_samples(column[huge])}），不像是真实金额",
+                    "检查单位（是否把「分」当成了「元」）、是否误填了手机号或订单号，"
+                    f"以及是否被改成了科学计数法，{_DROP_HINT}"))
+    if col.dtype in ("datetime", "date"):
+        early = (values < EARLIEST).fillna(False).astype(bool)
+        if early.any():
+            problems.append(_Problem(
+                col, header, "早于1970年", early,
+                f"出现早于 1970-01-01 的日期（例如{_samples(column[early])}），多半是占位值（0、1900-01-01、0001-01-01）或录入错误",
+                f"把这些行的日期改为真实日期或留空，{_DROP_HINT}"))
     if col.dtype in ("datetime", "date") and contract.name not in PLANNED_TABLES:
         today = pd.Timestamp.now(tz=LOCAL_TZ).normalize().tz_localize(None)
         future = (values >= today + pd.Timedelta(days=1)).fillna(False).astype(bool)
@@ -845,6 +1043,7 @@ def _format_hint(col: schema.Column) -> str:
         "date": "日期（如 2024-03-05、2024/3/5 或 2024年3月5日）",
         "bool": "是/否（1/0、true/false、是/否、Y/N）",
         "str": "文本",
+        "id": "原始的完整ID（在导出系统中把ID列设为「文本」格式，避免被改成科学计数法或小数）",
     }[col.dtype]
 
 
@@ -888,7 +1087,8 @@ def _drop_counts(problems: list[_Problem]) -> dict[str, int]:
 # Assembling the result
 
 
-_FINAL_DTYPE = {"float": "float64", "str": "str", "datetime": None, "date": None, "bool": "bool"}
+_FINAL_DTYPE = {"float": "float64", "str": "str", "datetime": None, "date": None, "bool": "bool",
+                "id": schema.ID_DTYPE}
 
 
 def _assemble(raw: _Raw, contract, headers, converted, keep: np.ndarray) -> pd.DataFrame:

@@ -4,7 +4,13 @@ Every chapter, the simulated company and the readers agree on these contracts. A
 export is mapped onto them with a column map (see :mod:`opskit.data.readers`). Column names are English
 snake_case; ``label`` is the Chinese display name used in plots, tables and error messages.
 
-dtypes: ``int``, ``float``, ``str``, ``datetime`` (timestamp), ``date`` (calendar day), ``bool``.
+dtypes: ``id``, ``int``, ``float``, ``str``, ``datetime`` (timestamp), ``date`` (calendar day), ``bool``.
+
+``id`` columns (user, order, install, respondent ids, inviter and invitee ...) are opaque text kept
+byte for byte: ``C00001``, ``00123``, 64-bit numbers, UUIDs, openids and hashes all survive, and
+``00123`` is never the same customer as ``123``. In pandas they have the dtype :data:`ID_DTYPE`
+(pandas' string dtype, stored by pyarrow). Never do arithmetic on them or cast them to integers.
+``refers_to="user"`` marks columns that hold a user id (they are joined and pseudonymised together).
 """
 
 from __future__ import annotations
@@ -12,7 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Dtype = Literal["int", "float", "str", "datetime", "date", "bool"]
+import numpy as np
+import pandas as pd
+
+Dtype = Literal["id", "int", "float", "str", "datetime", "date", "bool"]
+
+#: The pandas dtype of every ``id`` (and ``str``) column: pandas' default string dtype, backed by
+#: pyarrow, with NaN for a missing value.
+ID_DTYPE = pd.StringDtype(na_value=np.nan)
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,8 @@ class Column:
     unique: bool = False
     min_value: float | None = None
     description: str = ""
+    refers_to: str = ""  # "user": the column holds user ids
+    nonzero: bool = False  # zero on every row means a broken export, not a fact
 
 
 @dataclass(frozen=True)
@@ -64,14 +79,14 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in [
         _t("users", "用户", "一个注册用户",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("register_time", "datetime", "注册时间"),
            C("channel_id", "str", "获客渠道", description="见 channels 表"),
            C("city_tier", "str", "城市线级", required=False, description="一线/新一线/二线/三线及以下"),
            C("age_group", "str", "年龄段", required=False),
            C("gender", "str", "性别", required=False),
            C("device_os", "str", "设备系统", required=False, description="iOS/Android"),
-           C("referrer_user_id", "int", "邀请人ID", required=False, nullable=True,
+           C("referrer_user_id", "id", "邀请人ID", refers_to="user", required=False, nullable=True,
              description="经好友邀请注册时为邀请人，否则为空")),
         _t("channels", "渠道", "一个获客渠道",
            C("channel_id", "str", "渠道ID", unique=True),
@@ -82,39 +97,40 @@ TABLES: dict[str, Table] = {
         _t("channel_spend", "渠道投放", "一个渠道一天的投放",
            C("date", "date", "日期"),
            C("channel_id", "str", "渠道ID"),
-           C("spend", "float", "花费", "元", min_value=0),
+           C("spend", "float", "花费", "元", min_value=0, nonzero=True),
            C("impressions", "int", "曝光", "次", min_value=0),
            C("clicks", "int", "点击", "次", min_value=0)),
         _t("installs", "安装归因", "一次被归因到渠道的 App 安装",
-           C("install_id", "int", "安装ID", unique=True),
+           C("install_id", "id", "安装ID", unique=True),
            C("channel_id", "str", "渠道ID"),
            C("click_time", "datetime", "点击时间"),
            C("install_time", "datetime", "安装时间"),
            C("device_id", "str", "设备ID"),
            C("ip", "str", "IP地址"),
            C("device_model", "str", "设备型号", required=False),
-           C("user_id", "int", "注册用户ID", nullable=True, description="安装后注册则为用户ID，否则为空")),
+           C("user_id", "id", "注册用户ID", nullable=True, refers_to="user", description="安装后注册则为用户ID，否则为空")),
         _t("events", "行为事件", "一个用户的一次行为",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("event_time", "datetime", "事件时间"),
            C("event_type", "str", "事件类型",
              description="ad_impression/app_open/search/view_item/add_favorite/add_to_cart/"
                          "checkout/share/push_open"),
            C("category_id", "str", "品类ID", required=False, nullable=True)),
         _t("orders", "订单", "一笔已支付订单",
-           C("order_id", "int", "订单ID", unique=True),
-           C("user_id", "int", "用户ID"),
+           C("order_id", "id", "订单ID", unique=True, required=False,
+             description="没有订单ID列时，每行视为一笔订单（按行号生成编号）"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("order_time", "datetime", "下单时间"),
-           C("amount", "float", "实付金额", "元", min_value=0),
+           C("amount", "float", "实付金额", "元", min_value=0, nonzero=True),
            C("discount", "float", "优惠金额", "元", required=False, min_value=0),
            C("coupon_id", "str", "券ID", required=False, nullable=True),
            C("platform", "str", "下单端", required=False, description="app/mini_program/store")),
         _t("order_lines", "订单明细", "一笔订单中的一个商品",
-           C("order_id", "int", "订单ID"),
+           C("order_id", "id", "订单ID"),
            C("sku_id", "str", "商品ID"),
            C("category_id", "str", "品类ID"),
            C("quantity", "int", "数量", "件", min_value=1),
-           C("line_amount", "float", "明细金额", "元", min_value=0)),
+           C("line_amount", "float", "明细金额", "元", min_value=0, nonzero=True)),
         _t("categories", "品类", "一个品类",
            C("category_id", "str", "品类ID", unique=True),
            C("category_name", "str", "品类名称"),
@@ -129,7 +145,7 @@ TABLES: dict[str, Table] = {
            C("treatment_share", "float", "设计的实验组比例", "比例")),
         _t("assignments", "实验分组", "一个用户在一个实验中的分组与结果",
            C("experiment_id", "str", "实验ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("variant", "str", "分组", description="control/treatment"),
            C("pre_revenue", "float", "实验前消费", "元", required=False,
              description="实验开始前28天的消费额（CUPED 协变量）"),
@@ -138,15 +154,15 @@ TABLES: dict[str, Table] = {
            C("pageviews", "int", "浏览数", "次", required=False, min_value=0),
            C("clicks", "int", "点击数", "次", required=False, min_value=0)),
         _t("coupon_experiment", "新客券随机实验", "一个新用户是否随机收到新客券及其结果",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("treated", "int", "是否发券", "0/1"),
            C("coupon_value", "float", "券面额", "元", min_value=0),
            C("converted", "int", "14天内是否首单", "0/1"),
            C("revenue_14d", "float", "14天消费", "元", min_value=0)),
         _t("referrals", "邀请", "一次好友邀请",
-           C("inviter_id", "int", "邀请人ID"),
+           C("inviter_id", "id", "邀请人ID", refers_to="user"),
            C("invite_time", "datetime", "邀请时间"),
-           C("invitee_user_id", "int", "被邀请人ID", nullable=True, description="接受并注册则为用户ID")),
+           C("invitee_user_id", "id", "被邀请人ID", nullable=True, refers_to="user", description="接受并注册则为用户ID")),
         _t("campaigns", "活动", "一个营销活动",
            C("campaign_id", "str", "活动ID", unique=True),
            C("name", "str", "活动名称"),
@@ -162,7 +178,7 @@ TABLES: dict[str, Table] = {
            C("end_date", "date", "结束日期")),
         _t("campaign_audience", "活动人群", "一个用户在一个活动中是否被圈选及是否留作对照",
            C("campaign_id", "str", "活动ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("segment", "str", "圈选人群"),
            C("holdout", "int", "是否对照组", "0/1"),
            C("pre_spend", "float", "活动前消费", "元", required=False, min_value=0,
@@ -183,12 +199,12 @@ TABLES: dict[str, Table] = {
            C("min_growth", "float", "成长值门槛", "点", min_value=0),
            C("benefit_cost_rate", "float", "权益成本率", "比例", required=False)),
         _t("paid_memberships", "付费会员", "一个用户的付费会员（按月续费）",
-           C("user_id", "int", "用户ID", unique=True),
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
            C("start_date", "date", "开通日期"),
            C("periods_paid", "int", "已付费期数", "期", min_value=1),
            C("churned", "int", "是否已流失", "0/1")),
         _t("points_ledger", "积分流水", "一条积分变动",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("time", "datetime", "时间"),
            C("points", "int", "积分变动", "点", description="正为获得，负为兑换或过期"),
            C("reason", "str", "原因", description="order/task/redeem/expire")),
@@ -199,7 +215,7 @@ TABLES: dict[str, Table] = {
            C("created_date", "date", "建群日期")),
         _t("wecom_members", "企微群成员", "一个用户加入一个社群",
            C("group_id", "str", "社群ID"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("join_time", "datetime", "入群时间"),
            C("leave_time", "datetime", "退群时间", nullable=True),
            C("source", "str", "引流触点", required=False,
@@ -220,7 +236,7 @@ TABLES: dict[str, Table] = {
            C("returns", "float", "退货金额", "元", min_value=0),
            C("cost", "float", "费用", "元", min_value=0)),
         _t("kano_survey", "KANO问卷", "一位受访者对一个功能的一对回答",
-           C("respondent_id", "int", "受访者ID"),
+           C("respondent_id", "id", "受访者ID"),
            C("feature", "str", "功能"),
            C("functional", "int", "正向问题回答", "1-5", min_value=1),
            C("dysfunctional", "int", "反向问题回答", "1-5", min_value=1)),
@@ -239,7 +255,7 @@ TABLES: dict[str, Table] = {
         _t("message_sends", "消息推送", "一次推送触达一位用户（公众号或企微社群）",
            C("send_id", "str", "推送批次ID"),
            C("channel", "str", "触达渠道", description="公众号/企微社群"),
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("send_time", "datetime", "推送时间"),
            C("content_id", "str", "内容ID"),
            C("target_tag", "str", "定向标签", required=False, nullable=True,
@@ -256,11 +272,11 @@ TABLES: dict[str, Table] = {
              description="新手任务链中的顺序，不在链上为空"),
            C("growth_reward", "float", "成长值奖励", "点", min_value=0)),
         _t("task_log", "任务完成记录", "一位用户完成一次任务",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("task_id", "str", "任务ID"),
            C("completed_time", "datetime", "完成时间")),
         _t("task_experiment", "任务随机实验", "一位新用户在一个任务实验中是否看到任务卡及其结果",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("task_id", "str", "任务ID"),
            C("shown", "int", "是否展示任务", "0/1", description="随机分配"),
            C("completed", "int", "注册30天内是否完成", "0/1"),
@@ -271,23 +287,23 @@ TABLES: dict[str, Table] = {
            C("reach", "int", "触达人数", "人", min_value=0),
            C("cost", "float", "花费", "元", min_value=0)),
         _t("wecom_touches", "私域触达记录", "企微顾问给一位群成员的一次 1 对 1 触达",
-           C("user_id", "int", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("touch_time", "datetime", "触达时间"),
            C("content", "str", "内容类型", required=False, description="促销/新品/内容"),
            C("clicked", "int", "是否点击", "0/1"),
            C("muted", "int", "是否因此设为免打扰", "0/1"),
            C("unsubscribed", "int", "是否因此退订（删除好友/拒收）", "0/1")),
         _t("wecom_orders", "社群订单", "一笔在企微社群内成交的订单（群接龙/社群小程序，不在 orders 表中）",
-           C("order_id", "str", "社群订单ID", unique=True),
-           C("user_id", "int", "用户ID"),
+           C("order_id", "id", "社群订单ID", unique=True),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("group_id", "str", "社群ID", required=False),
            C("order_time", "datetime", "下单时间"),
            C("amount", "float", "实付金额", "元", min_value=0)),
         _t("identity_links", "身份关联", "一次观察到的两个标识属于同一人（如注册时手机号与会员ID）",
            C("id_type_a", "str", "标识类型A", description="member/phone/openid/device"),
-           C("id_a", "str", "标识A"),
+           C("id_a", "id", "标识A"),
            C("id_type_b", "str", "标识类型B"),
-           C("id_b", "str", "标识B"),
+           C("id_b", "id", "标识B"),
            C("source", "str", "来源", required=False, description="注册/登录/小程序授权/门店…")),
         _t("units", "经营单元", "一个标准经营单元（门店、社区网格等）",
            C("unit_id", "str", "单元ID", unique=True),
@@ -327,14 +343,14 @@ TABLES: dict[str, Table] = {
            C("cobrand_partner_id", "str", "联名伙伴ID", required=False, nullable=True,
              description="该城市该周有跨界联名活动时为伙伴ID，否则为空")),
         _t("value_survey", "用户价值点位问卷", "一位受访者对一个品牌在一个价值点上的评价",
-           C("respondent_id", "str", "受访者ID"),
+           C("respondent_id", "id", "受访者ID"),
            C("brand", "str", "品牌"),
            C("value_point", "str", "价值点"),
            C("importance", "int", "重要性", "1-5", min_value=1),
            C("rating", "int", "表现评分", "1-5", min_value=1)),
         _t("rollout", "新业务灰度发布", "一位用户在新业务灰度发布某一阶段的分组与结果",
            C("stage", "str", "灰度阶段"),
-           C("user_id", "str", "用户ID"),
+           C("user_id", "id", "用户ID", refers_to="user"),
            C("variant", "str", "分组", description="control/treatment"),
            C("pre_revenue", "float", "灰度前14天消费", "元", required=False, min_value=0,
              description="灰度开始前 14 天的主业消费（CUPED 协变量）"),
@@ -365,9 +381,9 @@ TABLES: dict[str, Table] = {
            C("referrer_kol_id", "str", "推荐人达人ID", required=False, nullable=True,
              description="由已有达人推荐（复制）时为推荐人")),
         _t("follower_orders", "达人私域订单", "一位粉丝在某位达人私域（社群、小店）中的一笔订单",
-           C("order_id", "str", "订单ID", unique=True),
+           C("order_id", "id", "订单ID", unique=True),
            C("kol_id", "str", "达人ID", description="订单所在的达人私域账号"),
-           C("follower_id", "str", "粉丝ID", description="如微信 openid"),
+           C("follower_id", "id", "粉丝ID", description="如微信 openid"),
            C("order_time", "datetime", "下单时间"),
            C("amount", "float", "实付金额", "元", min_value=0),
            C("supplier_amount", "float", "供应商结算", "元", required=False, min_value=0,
@@ -379,9 +395,9 @@ TABLES: dict[str, Table] = {
         _t("asset_trades", "数字藏品交易", "一件会员创作的数字资产（如菜谱卡）的一次成交",
            C("trade_id", "str", "成交ID", unique=True),
            C("asset_id", "str", "藏品ID"),
-           C("creator_id", "str", "创作者ID"),
-           C("seller_id", "str", "卖方ID", description="首发时即创作者"),
-           C("buyer_id", "str", "买方ID"),
+           C("creator_id", "id", "创作者ID"),
+           C("seller_id", "id", "卖方ID", description="首发时即创作者"),
+           C("buyer_id", "id", "买方ID"),
            C("trade_time", "datetime", "成交时间"),
            C("price", "float", "成交价", "积分", min_value=0, description="买方支付"),
            C("platform_fee", "float", "平台手续费", "积分", min_value=0),
@@ -404,7 +420,7 @@ TABLES: dict[str, Table] = {
            C("request_id", "str", "访问ID", required=False,
              description="一次首页访问（同一访问的各位置共享）"),
            C("date", "date", "日期"),
-           C("user_id", "str", "用户ID", required=False),
+           C("user_id", "id", "用户ID", refers_to="user", required=False),
            C("position", "int", "位置", "序号", min_value=1),
            C("creative_id", "str", "素材ID"),
            C("click", "int", "是否点击", "0/1", min_value=0),
@@ -414,6 +430,11 @@ TABLES: dict[str, Table] = {
              description="投放策略在该位置选中该素材的概率（离线评估需要）")),
     ]
 }
+
+
+def user_id_columns() -> frozenset[str]:
+    """Names of the canonical columns that hold user ids (``user_id``, ``inviter_id`` ...)."""
+    return frozenset(c.name for t in TABLES.values() for c in t.columns if c.refers_to == "user")
 
 
 def get(name: str) -> Table:

@@ -18,18 +18,13 @@ DATETIME_DTYPE = "datetime64[us]"
 DAY = np.timedelta64(1, "D")
 
 
-def user_positions(user_ids: np.ndarray, query: np.ndarray) -> np.ndarray:
+def user_positions(user_ids, query) -> np.ndarray:
     """Row position in ``user_ids`` of each id in ``query`` (-1 when absent).
 
-    Fast path for the usual contiguous, sorted ids (an offset); otherwise a hash look-up.
+    Ids are opaque text, so this is a hash look-up; it never assumes they are numbers or sorted.
     """
-    user_ids = np.asarray(user_ids)
-    query = np.asarray(query)
-    n = len(user_ids)
-    if n and user_ids[0] + n - 1 == user_ids[-1] and bool(np.all(np.diff(user_ids) == 1)):
-        pos = query - user_ids[0]
-        return np.where((pos >= 0) & (pos < n), pos, -1)
-    return pd.Index(user_ids).get_indexer(query)
+    return pd.Index(pd.Series(user_ids, dtype=tables.STRING_DTYPE)).get_indexer(
+        pd.Series(query, dtype=tables.STRING_DTYPE))
 
 
 def per_user_sum(positions: np.ndarray, values: np.ndarray | None, n_users: int) -> np.ndarray:

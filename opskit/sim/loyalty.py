@@ -152,7 +152,7 @@ def _points_ledger(cfg: WorldConfig, members: pd.DataFrame, orders: pd.DataFrame
     time = np.concatenate([earn_time, redeem_time[redeem_rows], expire_time[expire_rows]])
     reason = np.concatenate([earned["reason"].to_numpy(), np.full(redeem_rows.sum(), REASONS.index("redeem")),
                              np.full(expire_rows.sum(), REASONS.index("expire"))])
-    order = np.lexsort((time, user))
+    order = np.lexsort((time, user_positions(members["user_id"].to_numpy(), user)))  # members' order
     return pd.DataFrame({
         "user_id": user[order],
         "time": time[order],

@@ -65,7 +65,8 @@ def simulate(cfg: WorldConfig, world: dict[str, pd.DataFrame]) -> dict[str, pd.D
     """Generate ``kano_survey``."""
     rng = rng_for(cfg, "survey")
     user_ids = world["users"]["user_id"].to_numpy()
-    respondents = np.sort(rng.choice(user_ids, min(N_RESPONDENTS, len(user_ids)), replace=False))
+    # Draw positions, not ids: ids are text and need not sort like the users table.
+    respondents = user_ids[np.sort(rng.choice(len(user_ids), min(N_RESPONDENTS, len(user_ids)), replace=False))]
     n_features = len(CATEGORY_MIX)
     # Category per (respondent, feature) by inverse-CDF sampling of each feature's mix.
     cdf = CATEGORY_MIX.to_numpy().cumsum(axis=1)

@@ -1,8 +1,10 @@
 """Frames of the simulated company: schema dtypes, fast string columns, CSV writing and reading.
 
-The generator keeps times as integer seconds since ``cfg.start`` and categories as integer codes;
-the helpers here turn them into the canonical frames of :mod:`opskit.data.schema`, with the same dtypes
-whether a table comes from :func:`opskit.sim.simulate` or from the bundled CSV files.
+The generator keeps times as integer seconds since ``cfg.start``, categories as integer codes and
+ids as integers (user position + 1); the helpers here turn them into the canonical frames of
+:mod:`opskit.data.schema`, with the same dtypes whether a table comes from :func:`opskit.sim.simulate`
+or from the bundled CSV files. Ids become text (``id_text``): the demo ids look numeric, but every
+method sees them as opaque strings, as it will see a company's ``C00001``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from opskit.data import schema
 from opskit.sim.config import WorldConfig
 
 DATETIME_DTYPE = "datetime64[us]"
-STRING_DTYPE = pd.StringDtype(na_value=np.nan)  # pandas' default "str" dtype
+STRING_DTYPE = schema.ID_DTYPE  # pandas' default "str" dtype
 DAY_S = 86_400
 WEEK_S = 7 * DAY_S
 
@@ -40,6 +43,15 @@ def nullable_ints(values: np.ndarray, valid: np.ndarray) -> pd.Series:
                                             ~np.asarray(valid, dtype=bool)))
 
 
+def id_text(values) -> pd.Series:
+    """Integer ids (``Int64`` with missing values allowed) as their decimal text, vectorised."""
+    series = pd.Series(values)
+    if series.dtype == STRING_DTYPE:
+        return series
+    array = pa.array(series.astype("Int64"), from_pandas=True)
+    return pd.Series(pc.cast(array, pa.large_string()), dtype=STRING_DTYPE, index=series.index)
+
+
 def timestamps(cfg: WorldConfig, seconds: np.ndarray) -> np.ndarray:
     """Integer seconds since ``cfg.start`` as ``datetime64[us]`` values."""
     base = np.datetime64(cfg.start, "s")
@@ -54,10 +66,12 @@ def days(cfg: WorldConfig, day_index: np.ndarray) -> np.ndarray:
 def conform(frame: pd.DataFrame | dict, table: str) -> pd.DataFrame:
     """Cast ``frame`` to the dtypes of the canonical ``table``, in contract column order.
 
-    int -> int64 (nullable: Int64), float -> float64, str -> pandas' default string dtype,
-    datetime/date -> datetime64[us], bool -> bool. Missing or extra columns are an error.
+    id -> text (pandas' default string dtype), int -> int64 (nullable: Int64), float -> float64,
+    str -> pandas' default string dtype, datetime/date -> datetime64[us], bool -> bool. Missing or
+    extra columns are an error.
     """
-    frame = pd.DataFrame(frame, copy=False)
+    # Every column is cast on the same fresh row index, so no cast can realign rows.
+    frame = pd.DataFrame(frame, copy=False).reset_index(drop=True)
     contract = schema.get(table)
     extra = set(frame.columns) - set(contract.names)
     missing = set(contract.names) - set(frame.columns)
@@ -65,10 +79,12 @@ def conform(frame: pd.DataFrame | dict, table: str) -> pd.DataFrame:
         raise ValueError(f"{table}: extra columns {sorted(extra)}, missing columns {sorted(missing)}")
     out = {col.name: _cast(frame[col.name], col) for col in contract.columns}
     # copy=False keeps one block per column: no consolidation copy of tens of millions of rows.
-    return pd.DataFrame(out, copy=False).reset_index(drop=True)
+    return pd.DataFrame(out, copy=False)
 
 
 def _cast(values: pd.Series, col: schema.Column) -> pd.Series:
+    if col.dtype == "id":
+        return id_text(values)
     if col.dtype == "int":
         return values.astype("Int64" if col.nullable else "int64")
     if col.dtype in ("datetime", "date"):
@@ -105,7 +121,7 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
             dtypes[col.name] = "Int64" if col.nullable else "int64"
         elif col.dtype in ("float", "bool"):
             dtypes[col.name] = _NUMERIC_DTYPES[col.dtype]
-        elif col.dtype == "str":
+        elif col.dtype in ("str", "id"):
             dtypes[col.name] = STRING_DTYPE
         else:
             dtypes[col.name] = STRING_DTYPE  # parsed below with an explicit ISO format

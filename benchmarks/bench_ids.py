@@ -1,0 +1,118 @@
+"""Benchmark: integer ids (before issue 10) vs text ids (now) on the 10M-order world.
+
+Generates the 1,000,000-user world once (``opskit.sim.simulate``, at least 10M orders), writes its
+orders table twice as Parquet -- ``user_id``/``order_id`` as int64 (the old contract) and as text
+(the ``id`` dtype) -- then, in a fresh process per run, times what a chapter rerun does with it:
+
+1. load: ``pd.read_parquet`` of the table (the kernel reads ``opskit run``'s validated cache so);
+2. ``monthly_kpis``: the named query behind the monthly KPIs (orders, buyers, GMV, new buyers);
+3. ``data_minimums``: the named query behind the minimum-data checks (per-user distinct days);
+4. RFM: recency, frequency and monetary per user, through the same engine.
+
+and reports the median seconds of each step, the memory of the loaded table (pandas' deep
+memory usage) and the median peak resident memory of the process (VmHWM, which includes the table
+and DuckDB's working memory; ru_maxrss is not used because a child inherits its parent's).
+
+    .venv/bin/python benchmarks/bench_ids.py [--n-users 1000000] [--repeat 3] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RFM = """
+SELECT user_id, date_diff('day', max(order_time), $as_of) AS recency_days,
+       count(*) AS frequency, sum(amount) AS monetary
+FROM orders WHERE order_time < $as_of GROUP BY user_id
+"""
+
+
+def write_tables(folder: Path, n_users: int) -> int:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from opskit.sim import DEMO_SEED, simulate
+
+    orders = simulate(n_users=n_users, seed=DEMO_SEED)["orders"]
+    table = pa.Table.from_pandas(orders, preserve_index=False)
+    pq.write_table(table, folder / "text.parquet")
+    for name in ("order_id", "user_id"):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.cast(table[name], pa.int64()))
+    pq.write_table(table.replace_schema_metadata(None), folder / "int.parquet")  # no pandas "str" hint
+    return len(orders)
+
+
+def run_once(path: Path) -> dict:
+    import pandas as pd
+
+    from opskit.data import engine
+
+    times = {}
+    started = time.perf_counter()
+    orders = pd.read_parquet(path)
+    times["load"] = time.perf_counter() - started
+    as_of = orders["order_time"].max().normalize() + pd.Timedelta(days=1)
+    for name, step in [("monthly_kpis", lambda: engine.run("monthly_kpis", orders=orders)),
+                       ("data_minimums", lambda: engine.run("data_minimums", {"as_of": as_of}, orders=orders)),
+                       ("rfm", lambda: engine.query(RFM, {"as_of": as_of}, orders=orders))]:
+        started = time.perf_counter()
+        step()
+        times[name] = time.perf_counter() - started
+    times["total"] = sum(times.values())
+    table_gb = orders.memory_usage(deep=True).sum() / 1e9
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+    return {"seconds": times, "table_gb": table_gb, "peak_rss_gb": peak_kb / 1024**2,
+            "dtype": str(orders["user_id"].dtype)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-users", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--cache", help="folder to keep the two Parquet files in (reused when present)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_once(Path(args.child))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.cache or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "int.parquet").exists():
+            started = time.perf_counter()
+            n = write_tables(folder, args.n_users)
+            print(f"world: {n:,} orders of {args.n_users:,} users, generated in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)
+        runs: dict[str, list[dict]] = {"int": [], "text": []}
+        for _ in range(args.repeat):  # interleaved, so a busy moment hurts both variants alike
+            for variant in runs:
+                out = subprocess.run([sys.executable, __file__, "--child", str(folder / f"{variant}.parquet")],
+                                     check=True, capture_output=True, text=True)
+                runs[variant].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                result = runs[variant][-1]
+                print(f"  {variant:>4} ids ({result['dtype']}): "
+                      + ", ".join(f"{k} {v:.2f} s" for k, v in result["seconds"].items())
+                      + f"; table {result['table_gb']:.2f} GB, peak RSS {result['peak_rss_gb']:.2f} GB", flush=True)
+        print(f"medians over {args.repeat} runs:")
+        medians = {}
+        for variant, results in runs.items():
+            medians[variant] = {k: statistics.median(r["seconds"][k] for r in results) for k in results[0]["seconds"]}
+            for key in ("table_gb", "peak_rss_gb"):
+                medians[variant][key] = statistics.median(r[key] for r in results)
+            print(f"  {variant:>4} ids: " + ", ".join(f"{k} {v:.2f}" for k, v in medians[variant].items()))
+        print("  text / int: " + ", ".join(f"{k} {medians['text'][k] / medians['int'][k]:.2f}x"
+                                           for k in medians["int"]))
+
+
+if __name__ == "__main__":
+    main()
