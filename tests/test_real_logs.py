@@ -68,8 +68,6 @@ def test_cdnow_validates_with_its_awkward_rows(cdnow):
 def test_cdnow_runs(cdnow, chapter, tmp_path):
     folder, raw = cdnow
     result = opskit("run", chapter, "--data", folder, "--map", folder / "map.yaml", "--out", tmp_path)
-    if chapter == "06" and result.returncode == 1 and "positive monetary" in result.stderr:
-        pytest.xfail("Gamma-Gamma on zero-value repeat buyers: fixed in opskit/clv.py on the arch branch")
     assert result.returncode == 0, result.stderr
     nb = nbformat.read(next(tmp_path.glob("*.ipynb")), as_version=4)
     header = nb.cells[0].source

@@ -98,7 +98,10 @@ def run(name: str, params: dict | None = None, /, **tables: TableLike) -> pd.Dat
 
 def query(text: str, params: dict | None = None, /, **tables: TableLike) -> pd.DataFrame:
     """Run SQL ``text`` (DuckDB dialect) with each keyword argument available as a table."""
+    # No progress bar: in a notebook DuckDB draws one as a widget when a query runs long on a busy
+    # machine, which would make stored outputs differ from run to run.
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         for table_name, table in tables.items():
             _register(con, table_name, table)
