@@ -17,7 +17,9 @@ Statistics and models run on the small result, in pandas, numpy, scipy, statsmod
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -27,9 +29,36 @@ from typing import Union
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-#: What a table argument may be: an in-memory frame or the path of a Parquet/CSV file.
-TableLike = Union[pd.DataFrame, str, PathLike]
+
+@dataclass(frozen=True)
+class Renamed:
+    """A table whose columns are read under other names: ``columns`` maps query name -> source name.
+
+    Lets a method read a file whose time column is, say, ``order_time`` as the ``ts`` its query
+    expects, without loading it: the file is still scanned in place."""
+
+    source: Union[pd.DataFrame, str, PathLike]
+    columns: tuple[tuple[str, str], ...]
+
+
+#: What a table argument may be: an in-memory frame, the path of a Parquet/CSV file, or one of these
+#: with renamed columns (:func:`renamed`).
+TableLike = Union[pd.DataFrame, str, PathLike, Renamed]
+
+
+def renamed(table: TableLike, **columns: str) -> TableLike:
+    """``table`` with the columns the query needs under the query's names (``ts="order_time"``).
+
+    Only the named columns are kept. A DataFrame is renamed without copying its data (pandas'
+    copy-on-write); a path is wrapped, and scanned in place when the query runs."""
+    if isinstance(table, pd.DataFrame):
+        return table[list(columns.values())].set_axis(list(columns), axis=1)
+    if isinstance(table, Renamed):
+        inner = dict(table.columns)
+        return Renamed(table.source, tuple((new, inner[old]) for new, old in columns.items()))
+    return Renamed(table, tuple(columns.items()))
 
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 
@@ -98,19 +127,65 @@ def run(name: str, params: dict | None = None, /, **tables: TableLike) -> pd.Dat
 
 def query(text: str, params: dict | None = None, /, **tables: TableLike) -> pd.DataFrame:
     """Run SQL ``text`` (DuckDB dialect) with each keyword argument available as a table."""
-    con = duckdb.connect()
+    con = _database().cursor()  # a fresh connection to the shared in-memory database: ~1 ms, not ~90
     try:
         for table_name, table in tables.items():
             _register(con, table_name, table)
-        result = con.execute(text, params or None) if params else con.execute(text)
-        return result.df()
+        relation = con.sql(text, params=params) if params else con.sql(text)
+        return _to_pandas(con, relation)
     finally:
         con.close()
+
+
+_DATABASE: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_DATABASE_LOCK = threading.Lock()
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB database per process; every query runs on its own cursor of it, so
+    the tables a query registers are visible to that query only (threads may query at once)."""
+    global _DATABASE
+    with _DATABASE_LOCK:
+        if _DATABASE is None or _DATABASE[0] != os.getpid():  # a forked child opens its own
+            _DATABASE = (os.getpid(), duckdb.connect())
+        return _DATABASE[1]
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+
+def _to_pandas(con: duckdb.DuckDBPyConnection, relation) -> pd.DataFrame:
+    """The result as pandas, with exactly the dtypes of DuckDB's ``.df()``, faster on text columns.
+
+    ``.df()`` builds one Python object per string (0.7 s per million ids); the Arrow result converts
+    text columns to pandas' Arrow-backed ``str`` dtype without that. Every other column still goes
+    through ``.df()`` (nullable integers, DECIMAL as float64, DATE as datetime64 ...)."""
+    if relation is None:  # a statement without a result
+        return pd.DataFrame()
+    table = relation.to_arrow_table()
+    text = [i for i, field in enumerate(table.schema) if _is_text(field.type)]
+    if not text:
+        return con.from_arrow(table).df() if table.num_columns else pd.DataFrame()
+    rest = [i for i in range(table.num_columns) if i not in text]
+    parts = {i: table.select([i]).to_pandas().iloc[:, 0] for i in text}
+    if rest:
+        other = con.from_arrow(table.select(rest)).df()
+        parts.update({i: other.iloc[:, k] for k, i in enumerate(rest)})
+    frame = pd.concat([parts[i].reset_index(drop=True) for i in range(table.num_columns)], axis=1)
+    frame.columns = table.column_names
+    return frame
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: TableLike) -> None:
     if isinstance(table, pd.DataFrame):
         con.register(name, table)
+        return
+    if isinstance(table, Renamed):
+        inner = f"{name}__source"
+        _register(con, inner, table.source)
+        select = ", ".join(f"{_quote(old)} AS {_quote(new)}" for new, old in table.columns)
+        con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT {select} FROM {_quote(inner)}")
         return
     path = Path(table)
     suffix = path.suffix.lower()
@@ -120,3 +195,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: TableLike) -> No
         con.read_csv(str(path)).create_view(name)
     else:
         raise ValueError(f"table {name!r}: expected a DataFrame or a .parquet/.csv path, got {table!r}")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + str(identifier).replace('"', '""') + '"'
