@@ -145,8 +145,8 @@ def polars_contender(name, o, e, p):
         ev = e.filter(pl.col("event_type").is_in(STEPS)).select("user_id", "event_time", "event_type")
         first = (ev.filter(pl.col("event_type") == STEPS[0]).group_by("user_id")
                  .agg(pl.col("event_time").min().alias("t1")))
-        counts, prev, col = [first.height], first.with_columns(pl.col("t1").alias("prev")), "t1"
-        for k, step in enumerate(STEPS[1:], start=2):
+        counts, prev = [first.height], first.with_columns(pl.col("t1").alias("prev"))
+        for step in STEPS[1:]:
             hit = (ev.filter(pl.col("event_type") == step).join(prev, on="user_id")
                    .filter((pl.col("event_time") >= pl.col("prev"))
                            & (pl.col("event_time") <= pl.col("t1") + pl.duration(days=7)))
