@@ -28,6 +28,7 @@ def _reach(events: engine.TableLike, steps: list[str], within, step_col: str, ti
     elif (step_col, time_col) != ("event_type", "event_time"):
         raise ValueError("从文件读取事件时列名须为 event_type 和 event_time（或先映射列名）")
     params = {f"step{k + 1}": (steps[k] if k < len(steps) else None) for k in range(MAX_STEPS)}
+    params["steps"] = len(steps)
     params["within_us"] = None if window is None else int(window / pd.Timedelta(microseconds=1))
     table = engine.run("funnel_reach", params, events=events)
     table.columns = ["user_id"] + [f"t{k + 1}" for k in range(MAX_STEPS)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from opskit.data import engine
@@ -30,6 +31,11 @@ __all__ = ["kpis", "active_users_daily", "MetricDef", "METRICS", "get", "availab
 
 def _datetime_index(values) -> pd.Series:
     return pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """A segment column DuckDB can read: mixed Python objects become text (as the query reads it)."""
+    return values.astype("string") if values.dtype == object else values
 
 
 def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str = "month",
@@ -47,12 +53,12 @@ def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str
     the header of the named query ``kpis``. Indexed by ``period`` (and ``segment``).
     """
     check_period(period)
-    frame = pd.DataFrame({
-        "user_id": orders["user_id"].to_numpy(), "order_time": orders["order_time"].to_numpy(),
-        "amount": orders["amount"].to_numpy(),
-        "discount": orders["discount"].fillna(0).to_numpy() if "discount" in orders else 0.0,
-        "segment": orders[segment].astype("string").fillna("").to_numpy() if segment else "",
-    })
+    n = len(orders)
+    frame = pd.DataFrame({  # the caller's columns, not copies; constants where the export has none
+        "user_id": orders["user_id"], "order_time": orders["order_time"], "amount": orders["amount"],
+        "discount": orders["discount"] if "discount" in orders else np.zeros(n),
+        "segment": _labels(orders[segment]) if segment else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),
+    }, index=orders.index, copy=False)
     table = engine.run("kpis", {"period": period}, orders=frame)
     table["period"] = _datetime_index(table["period"])
     keys = ["period", "segment"] if segment else ["period"]

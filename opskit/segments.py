@@ -56,7 +56,7 @@ def rfm_table(orders: engine.TableLike, *, as_of, window_days: int | None = None
     start = None if window_days is None else as_of - pd.Timedelta(days=int(window_days))
     table = engine.run("rfm", {"as_of": as_of, "window_start": start},
                        orders=engine.renamed(orders, user_id="user_id", order_time="order_time", amount="amount"))
-    table = table.set_index("user_id").sort_index()
+    table = table.set_index("user_id")  # sorted by the query
     table["recency_days"] = table["recency_days"].astype("int64")
     table["frequency"] = table["frequency"].astype("int64")
     table["monetary"] = table["monetary"].astype("float64")

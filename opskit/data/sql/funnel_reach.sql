@@ -1,66 +1,62 @@
 -- funnel_reach: when each user reached each step of an ordered funnel (up to 8 steps).
 -- tables: events(user_id, event_time, event_type)
 -- rules:
---   Steps are $step1 ... $step8 in order; unused trailing steps are NULL (they match no event).
+--   The funnel has $steps steps (1 to 8), $step1 ... $step8 in order; unused trailing steps are NULL
+--   and their columns NULL (the guard $steps >= k lets the engine skip them without reading events).
 --   A user reaches step 1 at their first $step1 event, and step k at their first $stepk event at or
 --   after the time they reached step k-1 (equal timestamps count: the order of rows never matters).
 --   With $within_us (microseconds; NULL: no window), every step must happen at most $within_us after
 --   the user reached step 1 (bound included). Times are compared as stored (no time-zone shift).
 --   One row per user who reached step 1: user_id, t1 ... t8 (NULL where the step was not reached).
-WITH ev AS (
-    SELECT user_id, event_time, event_type
-    FROM events
-    WHERE event_type IN ($step1, $step2, $step3, $step4, $step5, $step6, $step7, $step8)
-),
-s1 AS (
-    SELECT user_id, min(event_time) AS t1 FROM ev WHERE event_type = $step1 GROUP BY user_id
+WITH s1 AS (
+    SELECT user_id, min(event_time) AS t1 FROM events WHERE event_type = $step1 GROUP BY user_id
 ),
 s2 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t2
-    FROM s1 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step2 AND e.event_time >= s.t1
+    FROM s1 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 2 AND e.event_type = $step2 AND e.event_time >= s.t1
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s3 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t3
-    FROM s2 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step3 AND e.event_time >= s.t2
+    FROM s2 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 3 AND e.event_type = $step3 AND e.event_time >= s.t2
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s4 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t4
-    FROM s3 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step4 AND e.event_time >= s.t3
+    FROM s3 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 4 AND e.event_type = $step4 AND e.event_time >= s.t3
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s5 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t5
-    FROM s4 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step5 AND e.event_time >= s.t4
+    FROM s4 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 5 AND e.event_type = $step5 AND e.event_time >= s.t4
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s6 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t6
-    FROM s5 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step6 AND e.event_time >= s.t5
+    FROM s5 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 6 AND e.event_type = $step6 AND e.event_time >= s.t5
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s7 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t7
-    FROM s6 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step7 AND e.event_time >= s.t6
+    FROM s6 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 7 AND e.event_type = $step7 AND e.event_time >= s.t6
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 ),
 s8 AS (
     SELECT s.user_id, s.t1, min(e.event_time) AS t8
-    FROM s7 s JOIN ev e ON e.user_id = s.user_id
-    WHERE e.event_type = $step8 AND e.event_time >= s.t7
+    FROM s7 s JOIN events e ON e.user_id = s.user_id
+    WHERE $steps >= 8 AND e.event_type = $step8 AND e.event_time >= s.t7
       AND ($within_us IS NULL OR date_diff('microsecond', s.t1, e.event_time) <= $within_us)
     GROUP BY s.user_id, s.t1
 )
