@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from opskit.data import engine
-from opskit.funnel import funnel_table
+from opskit.funnel import _funnel_counts, _reach
 from opskit.periods import period_start
 
 DAY = pd.Timedelta(days=1)
@@ -176,12 +176,12 @@ def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int
 def new_user_funnel(users: pd.DataFrame, events: pd.DataFrame, steps: list[str], days: int = 7) -> pd.DataFrame:
     """The ordered funnel of new users in their first ``days`` days after registering.
 
-    Events outside each user's first ``days`` are dropped, then :func:`opskit.funnel.funnel_table`
-    is applied; the table adds ``drop`` = share lost at each step (1 − step rate).
+    Only each user's events in [register_time, register_time + ``days``) count (the window of the
+    named query ``funnel_reach``, so the event log is not filtered in pandas); the table is that of
+    :func:`opskit.funnel.funnel_table` plus ``drop`` = share lost at each step (1 − step rate).
     """
-    reg = users.set_index("user_id")["register_time"]
-    start = events["user_id"].map(reg)
-    early = events.loc[(events["event_time"] >= start) & (events["event_time"] < start + days * DAY)]
-    table = funnel_table(early, steps)
+    windows = pd.DataFrame({"user_id": users["user_id"], "start_time": users["register_time"],
+                            "end_time": users["register_time"] + days * DAY}).dropna()
+    table = _funnel_counts(_reach(events, steps, None, "event_type", "event_time", windows=windows), steps)
     table["drop"] = 1 - table["step_rate"]
     return table

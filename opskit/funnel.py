@@ -16,8 +16,10 @@ __all__ = ["MAX_STEPS", "reach_times", "funnel_table"]
 MAX_STEPS = 8
 
 
-def _reach(events: engine.TableLike, steps: list[str], within, step_col: str, time_col: str) -> pd.DataFrame:
-    """Reach times per user, unsorted (user_id as a column)."""
+def _reach(events: engine.TableLike, steps: list[str], within, step_col: str, time_col: str,
+           windows: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Reach times per user, unsorted (user_id as a column). ``windows`` (user_id, start_time,
+    end_time): count only each user's events in [start_time, end_time)."""
     steps = [str(s) for s in steps]
     if not 1 <= len(steps) <= MAX_STEPS:
         raise ValueError(f"漏斗需要 1–{MAX_STEPS} 个步骤，收到 {len(steps)} 个（a funnel has 1 to {MAX_STEPS} steps）")
@@ -30,7 +32,12 @@ def _reach(events: engine.TableLike, steps: list[str], within, step_col: str, ti
     params = {f"step{k + 1}": (steps[k] if k < len(steps) else None) for k in range(MAX_STEPS)}
     params["steps"] = len(steps)
     params["within_us"] = None if window is None else int(window / pd.Timedelta(microseconds=1))
-    table = engine.run("funnel_reach", params, events=events)
+    params["windowed"] = int(windows is not None)
+    if windows is None:  # an empty table whose ids have the events' type
+        ids = events["user_id"].iloc[:0] if isinstance(events, pd.DataFrame) else pd.Series([], dtype="str")
+        windows = pd.DataFrame({"user_id": ids.to_numpy(), "start_time": pd.Series([], dtype="datetime64[us]"),
+                                "end_time": pd.Series([], dtype="datetime64[us]")})
+    table = engine.run("funnel_reach", params, events=events, windows=windows)
     table.columns = ["user_id"] + [f"t{k + 1}" for k in range(MAX_STEPS)]
     return table
 
@@ -54,6 +61,11 @@ def reach_times(events: pd.DataFrame, steps: list[str], within: pd.Timedelta | s
 def funnel_table(events: pd.DataFrame, steps: list[str], within=None, **kwargs) -> pd.DataFrame:
     """Users reaching each step, with step-to-step and overall conversion rates."""
     table = _reach(events, steps, within, kwargs.get("step_col", "event_type"), kwargs.get("time_col", "event_time"))
+    return _funnel_counts(table, steps)
+
+
+def _funnel_counts(table: pd.DataFrame, steps: list[str]) -> pd.DataFrame:
+    """Users per step and the conversion rates, from the reach times of :func:`_reach`."""
     users = table.iloc[:, 1: len(steps) + 1].notna().sum().to_numpy().astype("int64")
     table = pd.DataFrame({"users": users}, index=pd.Index(list(steps), name="step"))
     table["step_rate"] = table["users"] / table["users"].shift(1)
