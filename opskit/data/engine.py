@@ -51,8 +51,9 @@ TableLike = Union[pd.DataFrame, str, PathLike, Renamed]
 def renamed(table: TableLike, **columns: str) -> TableLike:
     """``table`` with the columns the query needs under the query's names (``ts="order_time"``).
 
-    Only the named columns are kept. A DataFrame is renamed without copying its data (pandas'
-    copy-on-write); a path is wrapped, and scanned in place when the query runs."""
+    A DataFrame is renamed without copying its data (pandas' copy-on-write), and passed as it is when
+    no name changes (the query reads only the columns it names); a path is wrapped, and scanned in
+    place when the query runs, reading only the named columns."""
     if isinstance(table, pd.DataFrame):
         if all(new == old for new, old in columns.items()):
             return table  # DuckDB reads only the columns the query names
