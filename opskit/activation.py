@@ -11,10 +11,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.funnel import funnel_table
+from opskit.data import engine
+from opskit.funnel import _funnel_counts, _reach
 from opskit.periods import period_start
 
 DAY = pd.Timedelta(days=1)
+
+
+def _users(users):
+    return engine.renamed(users, user_id="user_id", register_time="register_time")
+
+
+def _orders(orders):
+    return engine.renamed(orders, user_id="user_id", order_time="order_time")
+
+
+def _events(events):
+    return engine.renamed(events, user_id="user_id", event_time="event_time", event_type="event_type")
 
 
 def early_counts(users: pd.DataFrame, events: pd.DataFrame, event_types, days: int = 7) -> pd.DataFrame:
@@ -23,17 +36,17 @@ def early_counts(users: pd.DataFrame, events: pd.DataFrame, event_types, days: i
     One row per user of ``users`` (zeros where the user did nothing), one column per event type.
     """
     reg = users.set_index("user_id")["register_time"]
-    ev = events.loc[events["event_type"].isin(list(event_types)), ["user_id", "event_time", "event_type"]]
-    start = ev["user_id"].map(reg)
-    ev = ev.loc[(ev["event_time"] >= start) & (ev["event_time"] < start + days * DAY)]
-    counts = ev.groupby(["user_id", "event_type"]).size().unstack(fill_value=0)
+    long = engine.run("early_counts", {"days": int(days)}, users=_users(users), events=_events(events),
+                      types=pd.DataFrame({"event_type": [str(t) for t in event_types]}))
+    counts = long.pivot_table(index="user_id", columns="event_type", values="n", aggfunc="sum", fill_value=0)
     return counts.reindex(index=reg.index, columns=list(event_types), fill_value=0).astype("int64")
 
 
 def engaged_users(users: pd.DataFrame, events: pd.DataFrame, min_events: int = 2) -> pd.DataFrame:
     """Users with at least ``min_events`` events: drops fake accounts whose whole history is the
     single app_open of their (fraudulent) install, which would otherwise pollute activation rules."""
-    n = events.groupby("user_id").size()
+    n = engine.run("user_event_counts", events=engine.renamed(events, user_id="user_id"))
+    n = pd.Series(n["events"].to_numpy(), index=n["user_id"])
     return users.loc[users["user_id"].map(n).fillna(0).to_numpy() >= min_events]
 
 
@@ -47,10 +60,9 @@ def retained_after(users: pd.DataFrame, orders: pd.DataFrame, start_days: int = 
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_time"].max()
     reg = users.set_index("user_id")["register_time"]
     reg = reg.loc[reg + end_days * DAY <= as_of]
-    o = orders.loc[orders["user_id"].isin(reg.index), ["user_id", "order_time"]]
-    start = o["user_id"].map(reg)
-    hit = o.loc[(o["order_time"] >= start + start_days * DAY) & (o["order_time"] < start + end_days * DAY),
-                "user_id"].unique()
+    hit = engine.run("ordered_after_register",
+                     {"as_of": as_of, "start_days": int(start_days), "end_days": int(end_days)},
+                     users=_users(users), orders=_orders(orders))["user_id"]
     return pd.Series(reg.index.isin(hit), index=reg.index, name="retained")
 
 
@@ -152,11 +164,10 @@ def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int
     as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_time"].max()
     reg = users.set_index("user_id")["register_time"]
     reg = reg.loc[reg + max_days * DAY <= as_of]
-    first = orders.loc[orders["user_id"].isin(reg.index)].groupby("user_id")["order_time"].min()
-    days = ((first - reg.reindex(first.index)) / DAY).to_numpy()
-    days = np.floor(days[(days >= 0) & (days <= max_days)]).astype(np.int64)
-    per_day = np.bincount(days, minlength=max_days + 1)[: max_days + 1]
-    out = pd.DataFrame({"day": np.arange(max_days + 1), "first_orders": per_day})
+    firsts = engine.run("first_order_days", {"as_of": as_of, "max_days": int(max_days)},
+                        users=_users(users), orders=_orders(orders))
+    per_day = firsts.set_index("day")["first_orders"].reindex(np.arange(max_days + 1), fill_value=0)
+    out = pd.DataFrame({"day": np.arange(max_days + 1), "first_orders": per_day.to_numpy().astype("int64")})
     out["share"] = out["first_orders"] / len(reg)
     out["cumulative_share"] = out["share"].cumsum()
     return out.set_index("day")
@@ -165,12 +176,12 @@ def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int
 def new_user_funnel(users: pd.DataFrame, events: pd.DataFrame, steps: list[str], days: int = 7) -> pd.DataFrame:
     """The ordered funnel of new users in their first ``days`` days after registering.
 
-    Events outside each user's first ``days`` are dropped, then :func:`opskit.funnel.funnel_table`
-    is applied; the table adds ``drop`` = share lost at each step (1 − step rate).
+    Only each user's events in [register_time, register_time + ``days``) count (the window of the
+    named query ``funnel_reach``, so the event log is not filtered in pandas); the table is that of
+    :func:`opskit.funnel.funnel_table` plus ``drop`` = share lost at each step (1 − step rate).
     """
-    reg = users.set_index("user_id")["register_time"]
-    start = events["user_id"].map(reg)
-    early = events.loc[(events["event_time"] >= start) & (events["event_time"] < start + days * DAY)]
-    table = funnel_table(early, steps)
+    windows = pd.DataFrame({"user_id": users["user_id"], "start_time": users["register_time"],
+                            "end_time": users["register_time"] + days * DAY}).dropna()
+    table = _funnel_counts(_reach(events, steps, None, "event_type", "event_time", windows=windows), steps)
     table["drop"] = 1 - table["step_rate"]
     return table

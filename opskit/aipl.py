@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit import flows
+from opskit.data import engine
 
 __all__ = ["AIPL_STAGES", "aipl_stages", "aipl_flows", "flow_rates", "fast_fertility"]
 
@@ -26,30 +27,23 @@ def aipl_stages(orders: pd.DataFrame, events: pd.DataFrame | None = None, *, as_
                 awareness_days: int = 15, interest_days: int = 15, purchase_days: int = 913,
                 loyalty_days: int = 365, loyalty_min_days: int = 2,
                 awareness_events=AWARENESS_EVENTS, interest_events=INTEREST_EVENTS) -> pd.Series:
-    """Stage of every user with any qualifying behaviour before ``as_of`` (categorical, by user_id)."""
-    as_of = pd.Timestamp(as_of)
-    day = pd.Timedelta(days=1)
-    o = orders[(orders["order_time"] < as_of) & (orders["order_time"] >= as_of - purchase_days * day)]
-    buyers = pd.Index(o["user_id"].unique())
-    recent = o[o["order_time"] >= as_of - loyalty_days * day]
-    buy_days = (recent.assign(d=recent["order_time"].dt.normalize())
-                .drop_duplicates(["user_id", "d"]).groupby("user_id").size())
-    loyal = set(buy_days.index[buy_days >= loyalty_min_days])
-    parts = {}
-    if events is not None:
-        e = events[events["event_time"] < as_of]
-        ia = e[(e["event_time"] >= as_of - interest_days * day)]
-        sharers = set(ia.loc[ia["event_type"] == "share", "user_id"]) & set(buyers)
-        loyal |= sharers
-        parts["I 兴趣"] = set(ia.loc[ia["event_type"].isin(interest_events), "user_id"])
-        aw = e[(e["event_time"] >= as_of - awareness_days * day) & e["event_type"].isin(awareness_events)]
-        parts["A 认知"] = set(aw["user_id"])
-    users = set(buyers) | parts.get("I 兴趣", set()) | parts.get("A 认知", set())
-    idx = pd.Index(sorted(users), name="user_id")
-    stage = pd.Series("A 认知", index=idx, dtype=object)
-    stage[idx.isin(list(parts.get("I 兴趣", set())))] = "I 兴趣"
-    stage[idx.isin(list(buyers))] = "P 购买"
-    stage[idx.isin(list(loyal))] = "L 忠诚"
+    """Stage of every user with any qualifying behaviour before ``as_of`` (categorical, by user_id,
+    sorted). The rules are the named query ``aipl_stages``; ``orders`` and ``events`` may also be
+    paths of Parquet/CSV files (scanned in place)."""
+    params = {"as_of": pd.Timestamp(as_of), "awareness_days": int(awareness_days),
+              "interest_days": int(interest_days), "purchase_days": int(purchase_days),
+              "loyalty_days": int(loyalty_days), "loyalty_min_days": int(loyalty_min_days)}
+    if events is None:
+        events = pd.DataFrame({"user_id": pd.Series([], dtype=object), "event_time": pd.Series([], dtype="datetime64[us]"),
+                               "event_type": pd.Series([], dtype=object)})
+    table = engine.run("aipl_stages", params,
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time"),
+                       events=engine.renamed(events, user_id="user_id", event_time="event_time",
+                                             event_type="event_type"),
+                       interest_types=pd.DataFrame({"event_type": [str(t) for t in interest_events]}),
+                       awareness_types=pd.DataFrame({"event_type": [str(t) for t in awareness_events]}))
+    labels = {s[0]: s for s in AIPL_STAGES}
+    stage = pd.Series(table["stage"].map(labels).to_numpy(), index=pd.Index(table["user_id"], name="user_id"))
     return stage.astype(pd.CategoricalDtype(list(AIPL_STAGES), ordered=True)).rename("aipl")
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opskit.data import engine
+
 MAD_SCALE = 1.4826  # makes the MAD a consistent estimate of σ for normal data
 
 
@@ -40,8 +42,16 @@ def detect_anomalies(series: pd.Series, threshold: float = 3.5, **kwargs) -> pd.
 
 
 def daily_series(frame: pd.DataFrame, time_col: str, value_col: str | None = None) -> pd.Series:
-    """A gap-free daily series: the sum of ``value_col`` (or the row count) per calendar day."""
-    day = frame[time_col].dt.floor("D")
-    s = frame.groupby(day)[value_col].sum() if value_col else frame.groupby(day).size()
+    """A gap-free daily series: the sum of ``value_col`` (or the row count) per calendar day (named
+    query ``daily_sales``, the kit's one definition of daily orders and GMV)."""
+    if value_col:
+        rows = engine.renamed(frame, order_time=time_col, amount=value_col)
+    else:  # rows only: the query's amount column is not used
+        rows = pd.DataFrame({"order_time": frame[time_col], "amount": np.zeros(len(frame))}, copy=False)
+    daily = engine.run("daily_sales", orders=rows)
+    if daily.empty:
+        return pd.Series([], dtype=float, index=pd.DatetimeIndex([], name="date"), name=value_col)
+    s = pd.Series((daily["gmv"] if value_col else daily["orders"]).to_numpy(),
+                  index=pd.DatetimeIndex(daily["date"]), name=value_col)
     full = pd.date_range(s.index.min(), s.index.max(), freq="D")
     return s.reindex(full, fill_value=0).astype(float).rename_axis("date")

@@ -116,9 +116,10 @@ def pair_lift(purchases: pd.DataFrame, *, customer: str = "user_id", item: str =
     """
     frame = _frame(customer=purchases[customer], item=purchases[item])
     counts = engine.run("pair_counts", purchases=frame)
-    items = pd.Index(sorted(pd.unique(frame["item"].dropna())), name=item)
+    per_item = engine.run("item_transactions", purchases=frame).set_index("item")["transactions"]
+    items = pd.Index(sorted(per_item.index), name=item)
     n = int(counts["n_transactions"].iloc[0]) if len(counts) else frame["customer"].nunique()
-    per_item = frame.drop_duplicates().groupby("item")["customer"].size().reindex(items, fill_value=0)
+    per_item = per_item.reindex(items, fill_value=0)
     grid = pd.MultiIndex.from_product([items, items], names=["antecedent", "consequent"])
     grid = grid[grid.get_level_values(0) != grid.get_level_values(1)]
     both = counts.set_index(["antecedent", "consequent"])["n_both"].reindex(grid, fill_value=0)

@@ -11,8 +11,8 @@ Definitions follow ``docs/methods.md#channel-economics``:
 - ROAS = attributable revenue / spend; ROI = (revenue × GM% − spend) / spend; break-even ROAS = 1/GM%.
   In Chinese platform dashboards (直通车/千川/直播) "ROI/投产比" usually means GMV/花费, i.e. ROAS.
 
-Aggregations are vectorised pandas group-bys over the raw tables (users, orders, installs,
-channel_spend); the closed forms work on scalars or arrays.
+Aggregations over the raw tables (users, orders, installs) are the named queries ``users_by_channel``,
+``retention_by_channel`` and ``channel_revenue_days``; the closed forms work on scalars or arrays.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from opskit.periods import period_start
+from opskit.data import engine
+from opskit.periods import check_period, period_start
 
 DAY = pd.Timedelta(days=1)
 
@@ -63,12 +64,25 @@ def break_even_roas(gross_margin):
 # --------------------------------------------------------------------------- aggregations
 
 
-def _user_ages(users: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    """Orders joined to the buyer's channel and register time, with the order's age in days."""
-    joined = orders[["user_id", "order_time", "amount"]].merge(
-        users[["user_id", "channel_id", "register_time"]], on="user_id", how="inner")
-    joined["age_days"] = (joined["order_time"] - joined["register_time"]) / DAY
-    return joined
+def _rows_by_channel(table) -> pd.Series:
+    """Rows per channel_id (registered users, installs), named query ``users_by_channel``."""
+    counts = engine.run("users_by_channel", users=engine.renamed(table, channel_id="channel_id"))
+    return counts.dropna(subset=["channel_id"]).set_index("channel_id")["users"]
+
+
+def _ordered_within(users, orders, as_of, start_days, end_days) -> pd.DataFrame:
+    """Per channel: users registered ``end_days`` before ``as_of`` (full_window) and those who ordered
+    in days [start_days, end_days) after registering (retained); named query ``retention_by_channel``."""
+    table = engine.run("retention_by_channel",
+                       {"as_of": as_of, "start_days": int(start_days), "end_days": int(end_days)},
+                       users=engine.renamed(users, user_id="user_id", register_time="register_time",
+                                            channel_id="channel_id"),
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time"))
+    return table.dropna(subset=["channel_id"]).set_index("channel_id")
+
+
+def _rate(table: pd.DataFrame) -> pd.Series:
+    return table["retained"] / table["full_window"].where(table["full_window"] > 0)
 
 
 def channel_funnel(channel_spend: pd.DataFrame, installs: pd.DataFrame | None, users: pd.DataFrame,
@@ -86,21 +100,15 @@ def channel_funnel(channel_spend: pd.DataFrame, installs: pd.DataFrame | None, u
     reg_rate = registrations/installs, cpa_register = spend/registrations.
     """
     as_of = orders["order_time"].max() if as_of is None else pd.Timestamp(as_of)
-    spend = channel_spend.groupby("channel_id")[["spend", "impressions", "clicks"]].sum()
-    out = spend.reindex(spend.index.union(pd.Index(users["channel_id"].unique())))
+    spend = channel_spend.groupby("channel_id")[["spend", "impressions", "clicks"]].sum()  # small: days x channels
+    registrations = _rows_by_channel(users)
+    out = spend.reindex(spend.index.union(registrations.index))
     if installs is not None:
-        out["installs"] = installs.groupby("channel_id").size()
-    out["registrations"] = users.groupby("channel_id").size()
-    ages = _user_ages(users, orders)
-    need_first = users["register_time"] <= as_of - first_order_days * DAY
-    need_ret = users["register_time"] <= as_of - (retention_day + retention_window) * DAY
-    first = ages.loc[ages["age_days"] < first_order_days, "user_id"].unique()
-    kept = ages.loc[ages["age_days"].between(retention_day, retention_day + retention_window,
-                                             inclusive="left"), "user_id"].unique()
-    mature_first = users.loc[need_first]
-    mature_ret = users.loc[need_ret]
-    out["first_order_rate"] = mature_first["user_id"].isin(first).groupby(mature_first["channel_id"]).mean()
-    out["retention_rate"] = mature_ret["user_id"].isin(kept).groupby(mature_ret["channel_id"]).mean()
+        out["installs"] = _rows_by_channel(installs)
+    out["registrations"] = registrations
+    out["first_order_rate"] = _rate(_ordered_within(users, orders, as_of, 0, first_order_days))
+    out["retention_rate"] = _rate(_ordered_within(users, orders, as_of, retention_day,
+                                                  retention_day + retention_window))
     out["first_orders"] = out["registrations"] * out["first_order_rate"]
     out["retained"] = out["registrations"] * out["retention_rate"]
     out["ctr"] = out["clicks"] / out["impressions"]
@@ -127,7 +135,10 @@ def weekly_monitor(channel_spend: pd.DataFrame, users: pd.DataFrame, *, period: 
     """
     sp = channel_spend.groupby(["channel_id", period_start(channel_spend["date"], period).rename("period")])[
         "spend"].sum().rename("spend")
-    reg = users.groupby(["channel_id", period_start(users["register_time"], period).rename("period")]).size()
+    reg = engine.run("channel_signups", {"period": check_period(period)},
+                     users=engine.renamed(users, channel_id="channel_id", register_time="register_time"))
+    reg = reg.dropna(subset=["channel_id"]).astype({"period": "datetime64[us]"}).set_index(
+        ["channel_id", "period"])["registrations"]
     out = pd.concat([sp, reg.rename("registrations")], axis=1).fillna({"registrations": 0}).reset_index()
     out = out.sort_values(["channel_id", "period"])
     out["cost_per_reg"] = out["spend"] / out["registrations"].replace(0, np.nan)
@@ -164,15 +175,17 @@ def channel_economics(users: pd.DataFrame, orders: pd.DataFrame, channel_spend: 
     """
     as_of = orders["order_time"].max() if as_of is None else pd.Timestamp(as_of)
     cutoff = as_of - horizon_days * DAY
-    cohort = users.loc[users["register_time"] <= cutoff]
+    cohort = users.loc[users["register_time"] <= cutoff, ["user_id", "channel_id", "register_time"]]
     start = cohort["register_time"].min().normalize()
-    ages = _user_ages(cohort, orders)
-    ages = ages.loc[(ages["age_days"] >= 0) & (ages["age_days"] < horizon_days)]
-    n_users = cohort.groupby("channel_id").size().rename("users")
+    revenue = engine.run("channel_revenue_days", {"horizon_days": int(horizon_days)}, users=cohort,
+                         orders=engine.renamed(orders, user_id="user_id", order_time="order_time", amount="amount"))
+    revenue = revenue.dropna(subset=["channel_id"])
+    n_users = _rows_by_channel(cohort).rename("users")
     in_window = channel_spend["date"].between(start, cutoff)
     spend = channel_spend.loc[in_window].groupby("channel_id")["spend"].sum()
     out = n_users.to_frame().join(spend).fillna({"spend": 0.0})
-    out["revenue_n"] = ages.groupby("channel_id")["amount"].sum().reindex(out.index, fill_value=0) / out["users"]
+    out["revenue_n"] = (revenue.groupby("channel_id")["amount"].sum().reindex(out.index, fill_value=0)
+                        / out["users"])
     out["ltv_n"] = out["revenue_n"] * gross_margin
     paid = out["spend"] > 0
     if channels is not None:
@@ -183,16 +196,13 @@ def channel_economics(users: pd.DataFrame, orders: pd.DataFrame, channel_spend: 
     out["roas"] = out["revenue_n"] / out["cac"]
     out["roi"] = (out["ltv_n"] - out["cac"]) / out["cac"]
     # payback: cumulative margin per user by day of age
-    daily = (ages.assign(day=np.floor(ages["age_days"]).astype(int))
-             .groupby(["channel_id", "day"])["amount"].sum().unstack(fill_value=0.0)
+    daily = (revenue.pivot_table(index="channel_id", columns="day", values="amount", aggfunc="sum", fill_value=0.0)
              .reindex(columns=range(horizon_days), fill_value=0.0).reindex(out.index, fill_value=0.0))
     cum = daily.cumsum(axis=1).div(out["users"], axis=0) * gross_margin
     reached = cum.ge(out["cac"].fillna(np.inf), axis=0)
     out["payback_days"] = np.where(reached.any(axis=1), reached.to_numpy().argmax(axis=1) + 1, np.nan)
-    kept = ages.loc[ages["age_days"].between(retention_day, retention_day + retention_window,
-                                             inclusive="left"), "user_id"].unique()
-    mature = cohort.loc[cohort["register_time"] <= as_of - (retention_day + retention_window) * DAY]
-    out["retention_rate"] = mature["user_id"].isin(kept).groupby(mature["channel_id"]).mean()
+    out["retention_rate"] = _rate(_ordered_within(cohort, orders, as_of, retention_day,
+                                                  retention_day + retention_window))
     total = out.loc[out["paid"]]
     pooled = pd.Series({"users": total["users"].sum(), "spend": total["spend"].sum(), "paid": True})
     pooled["revenue_n"] = (total["revenue_n"] * total["users"]).sum() / pooled["users"]

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from opskit.concentration import hhi as _hhi
+from opskit.data import engine
 
 HOUR = 3600.0
 CTIT_BINS = (0, 10, 60, HOUR, 2 * HOUR, 24 * HOUR, 7 * 24 * HOUR, np.inf)
@@ -85,7 +86,8 @@ def ip_concentration(installs: pd.DataFrame, *, min_installs: int = 5) -> pd.Dat
     """Per channel: installs, distinct IPs, installs per IP, the top IP's share, the HHI of installs
     over IPs (0–10,000, via :func:`opskit.concentration.hhi`), the share of installs from IPs
     with at least ``min_installs`` installs (``dense_ip_share``), and the top device model's share."""
-    per_ip = installs.groupby(["channel_id", "ip"]).size().rename("n").reset_index()
+    per_ip = engine.run("install_ip_counts", installs=engine.renamed(installs, channel_id="channel_id", ip="ip"))
+    per_ip = per_ip.dropna(subset=["channel_id", "ip"])  # pandas group-bys drop missing keys
     g = per_ip.groupby("channel_id")["n"]
     out = pd.DataFrame({"installs": g.sum(), "ips": g.size()})
     out["installs_per_ip"] = out["installs"] / out["ips"]
@@ -94,8 +96,10 @@ def ip_concentration(installs: pd.DataFrame, *, min_installs: int = 5) -> pd.Dat
     dense = per_ip.loc[per_ip["n"] >= min_installs].groupby("channel_id")["n"].sum()
     out["dense_ip_share"] = dense.reindex(out.index, fill_value=0) / out["installs"]
     if "device_model" in installs:
-        models = installs.groupby(["channel_id", "device_model"]).size()
-        out["top_model_share"] = models.groupby(level=0).max() / out["installs"]
+        models = engine.run("install_ip_counts",  # the same per-(channel, key) count, keyed by model
+                            installs=engine.renamed(installs, channel_id="channel_id", ip="device_model"))
+        models = models.dropna(subset=["channel_id", "ip"])
+        out["top_model_share"] = models.groupby("channel_id")["n"].max() / out["installs"]
     return out
 
 
@@ -105,12 +109,13 @@ def install_retention(installs: pd.DataFrame, orders: pd.DataFrame, *, retention
     [``retention_day``, ``retention_day + retention_window``) days after the install.
     Installs that never registered count as not retained — that is the point for fake installs."""
     as_of = orders["order_time"].max() if as_of is None else pd.Timestamp(as_of)
-    span = pd.Timedelta(days=retention_day + retention_window)
-    old = installs.loc[installs["install_time"] <= as_of - span, ["channel_id", "user_id", "install_time"]]
-    joined = old.dropna(subset=["user_id"]).merge(orders[["user_id", "order_time"]], on="user_id")
-    age = (joined["order_time"] - joined["install_time"]) / pd.Timedelta(days=1)
-    kept = joined.loc[(age >= retention_day) & (age < retention_day + retention_window), "user_id"].unique()
-    return old["user_id"].isin(kept).groupby(old["channel_id"]).mean().rename("install_retention")
+    table = engine.run("install_retention", {"as_of": as_of, "retention_day": int(retention_day),
+                                             "retention_window": int(retention_window)},
+                       installs=engine.renamed(installs, channel_id="channel_id", user_id="user_id",
+                                               install_time="install_time"),
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time"))
+    table = table.dropna(subset=["channel_id"]).set_index("channel_id")
+    return (table["retained"] / table["installs"]).rename("install_retention")
 
 
 def fraud_verdict(installs: pd.DataFrame, orders: pd.DataFrame | None = None, *,

@@ -40,7 +40,9 @@ def arpu_curve(orders: pd.DataFrame, *, as_of, max_months: int | None = None) ->
     customers (observed), spend_per_customer (that month), cumulative (sum of the monthly means).
     """
     per = tenure_spend(orders, as_of=as_of)
-    firsts = orders.loc[orders["order_time"] < pd.Timestamp(as_of)].groupby("user_id")["order_time"].min()
+    summary = engine.run("user_order_summary", {"as_of": pd.Timestamp(as_of)},
+                         orders=orders[["user_id", "order_time", "amount"]])
+    firsts = pd.Series(summary["first_order"].to_numpy(), index=pd.Index(summary["user_id"], name="user_id"))
     last_full = pd.Timestamp(as_of).to_period("M") - 1
     month_no = firsts.dt.year * 12 + firsts.dt.month
     observed = (last_full.year * 12 + last_full.month - month_no).clip(lower=-1)

@@ -10,59 +10,55 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+
+from opskit.data import engine
+from opskit.metrics import active_users_daily
 
 __all__ = ["stickiness", "trigger_shares", "trigger_conversion", "reward_return_rates",
            "investment_effect"]
 
 
 def stickiness(events: pd.DataFrame, *, as_of, days: int = 30) -> float:
-    """DAU/MAU over the ``days`` before ``as_of``: mean daily actives / users active in the window.
+    """DAU/MAU over the ``days`` whole days before the day of ``as_of``: mean daily actives / users
+    active in the window (any event counts), from :func:`opskit.metrics.active_users_daily`.
 
     A user active every day contributes 1; the ratio lies in (0, 1] when anyone is active.
     """
-    as_of = pd.Timestamp(as_of)
-    e = events[(events["event_time"] < as_of) & (events["event_time"] >= as_of - pd.Timedelta(days=days))]
-    mau = e["user_id"].nunique()
+    end = pd.Timestamp(as_of).normalize()
+    series = active_users_daily(events, start=end - pd.Timedelta(days=days), end=end, mau_days=days)
+    mau = int(series["mau"].iloc[-1]) if len(series) else 0
     if mau == 0:
         return float("nan")
-    user_days = e.assign(d=e["event_time"].dt.normalize()).drop_duplicates(["user_id", "d"])
-    return float(len(user_days) / days / mau)
+    return float(series["dau"].sum() / days / mau)
 
 
-def _session_starts(events, session_event):
-    return events.loc[events["event_type"] == session_event, ["user_id", "event_time"]]
+def _matches(events, anchor: str, candidate: str, direction: str, window: pd.Timedelta) -> tuple[int, int]:
+    """(anchors, matched) from the named query ``trigger_matches``."""
+    table = engine.run("trigger_matches", {"anchor": anchor, "candidate": candidate, "direction": direction,
+                                           "window_us": int(window / pd.Timedelta(microseconds=1))},
+                       events=engine.renamed(events, user_id="user_id", event_time="event_time",
+                                             event_type="event_type"))
+    return int(table["anchors"].iloc[0]), int(table["matched"].iloc[0])
 
 
 def trigger_shares(events: pd.DataFrame, trigger_event: str = "push_open",
                    session_event: str = "app_open", window_minutes: float = 5.0) -> pd.Series:
     """Share of sessions with an external trigger (``trigger_event`` of the same user in the
-    ``window_minutes`` before the session start) and the self-initiated rest; they sum to 1.
-    Indexed ``external``, ``self_initiated``; named ``session_share``."""
-    sessions = _session_starts(events, session_event).sort_values("event_time")
-    triggers = events.loc[events["event_type"] == trigger_event, ["user_id", "event_time"]] \
-        .rename(columns={"event_time": "trigger_time"}).sort_values("trigger_time")
-    merged = pd.merge_asof(sessions, triggers, left_on="event_time", right_on="trigger_time",
-                           by="user_id", direction="backward",
-                           tolerance=pd.Timedelta(minutes=window_minutes))
-    external = float(merged["trigger_time"].notna().mean()) if len(merged) else float("nan")
+    ``window_minutes`` before the session start, bounds included) and the self-initiated rest; they
+    sum to 1. Indexed ``external``, ``self_initiated``; named ``session_share``."""
+    sessions, matched = _matches(events, session_event, trigger_event, "backward",
+                                 pd.Timedelta(minutes=window_minutes))
+    external = matched / sessions if sessions else float("nan")
     return pd.Series({"external": external, "self_initiated": 1 - external}, name="session_share")
 
 
 def trigger_conversion(events: pd.DataFrame, trigger_event: str = "push_open",
                        action_event: str = "add_to_cart", within_hours: float = 1.0) -> float:
-    """Share of triggers followed by ``action_event`` of the same user within ``within_hours``."""
-    triggers = events.loc[events["event_type"] == trigger_event, ["user_id", "event_time"]] \
-        .sort_values("event_time")
-    actions = events.loc[events["event_type"] == action_event, ["user_id", "event_time"]] \
-        .rename(columns={"event_time": "action_time"}).sort_values("action_time")
-    if triggers.empty:
-        return float("nan")
-    merged = pd.merge_asof(triggers, actions, left_on="event_time", right_on="action_time",
-                           by="user_id", direction="forward",
-                           tolerance=pd.Timedelta(hours=within_hours))
-    return float(merged["action_time"].notna().mean())
+    """Share of triggers followed by ``action_event`` of the same user within ``within_hours``
+    (same instant and bound included)."""
+    triggers, matched = _matches(events, trigger_event, action_event, "forward", pd.Timedelta(hours=within_hours))
+    return matched / triggers if triggers else float("nan")
 
 
 def reward_return_rates(orders: pd.DataFrame, within_days: int = 30, *, as_of=None) -> pd.DataFrame:
@@ -70,15 +66,16 @@ def reward_return_rates(orders: pd.DataFrame, within_days: int = 30, *, as_of=No
 
     Orders whose window runs past ``as_of`` (default: last order) are left out (censored). Indexed
     ``reward`` (``with_discount`` / ``without_discount``), columns ``orders`` and ``return_rate``.
+    Exact rules: the named query ``reward_returns``.
     """
-    o = orders[["user_id", "order_time", "discount"]].sort_values(["user_id", "order_time"])
-    nxt = o.groupby("user_id")["order_time"].shift(-1)
-    end = pd.Timestamp(as_of) if as_of is not None else o["order_time"].max()
-    ok = o["order_time"] + pd.Timedelta(days=within_days) <= end
-    returned = (nxt - o["order_time"]) <= pd.Timedelta(days=within_days)
-    frame = pd.DataFrame({"reward": np.where(o["discount"] > 0, "with_discount", "without_discount"),
-                          "returned": returned})[ok.to_numpy()]
-    return frame.groupby("reward")["returned"].agg(orders="size", return_rate="mean")
+    end = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(orders["order_time"].max())
+    table = engine.run("reward_returns", {"within_days": int(within_days), "end": end},
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time",
+                                             discount="discount"))
+    out = pd.DataFrame({"orders": table["orders"].astype("int64").to_numpy(),
+                        "return_rate": (table["returned"] / table["orders"]).to_numpy()},
+                       index=pd.Index(table["reward"], name="reward"))
+    return out
 
 
 def investment_effect(invested: pd.Series, retained: pd.Series) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """User journey map from event data: stages, time between them and drop-offs.
 
 Each user's first time at each stage (register → browse → add to cart → first order → repeat
-order → loyal (``loyal_orders`` orders)) is found with one group-by per stage; the map is the
+order → loyal (``loyal_orders`` orders)) is found by the named query ``journey_times``; the map is the
 number reaching each stage, the conversion from the previous stage (users who reached both / users
 who reached the previous one), the drop-off and the median days from registration and from the
 previous stage. Orders placed in the mini-program or in a store leave no app events, so a user can
@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opskit.data import engine
+
 __all__ = ["JOURNEY_STAGES", "journey_times", "journey_map"]
 
 #: Journey stages in order; Chinese labels in :mod:`opskit.viz.glossary` (注册, 浏览商品, 加购, 首单, 复购, 忠诚).
@@ -24,21 +26,21 @@ def journey_times(users: pd.DataFrame, events: pd.DataFrame | None, orders: pd.D
                   loyal_orders: int = 5) -> pd.DataFrame:
     """Per user (rows) and stage (columns): first time at the stage after the previous one (NaT
     if never). Browse = view_item or search; add to cart = add_to_cart (events); orders give the
-    first, second and ``loyal_orders``-th order. Without events the two event stages are left out."""
-    out = pd.DataFrame(index=pd.Index(users["user_id"], name="user_id"))
-    out["register"] = users.set_index("user_id")["register_time"]
-    o = orders[["user_id", "order_time"]].sort_values(["user_id", "order_time"])
-    nth = o.groupby("user_id").cumcount()
-    for stage, k in (("first_order", 0), ("repeat_order", 1), ("loyal", loyal_orders - 1)):
-        out[stage] = o[nth.to_numpy() == k].set_index("user_id")["order_time"]
-    for stage, types, prev in (("browse", ("view_item", "search"), "register"),
-                               ("add_to_cart", ("add_to_cart",), "browse")):
-        if events is None:
-            continue
-        e = events.loc[events["event_type"].isin(types), ["user_id", "event_time"]]
-        e = e.join(out[prev].rename("prev"), on="user_id")
-        out[stage] = e[e["event_time"] >= e["prev"]].groupby("user_id")["event_time"].min()
-    return out[[s for s in JOURNEY_STAGES if s in out]]
+    first, second and ``loyal_orders``-th order. Without events the two event stages are left out.
+    Exact rules: the named query ``journey_times``."""
+    has_events = events is not None
+    if events is None:
+        events = pd.DataFrame({"user_id": pd.Series([], dtype=object),
+                               "event_time": pd.Series([], dtype="datetime64[us]"),
+                               "event_type": pd.Series([], dtype=object)})
+    table = engine.run("journey_times", {"loyal_orders": int(loyal_orders)},
+                       users=engine.renamed(users, user_id="user_id", register_time="register_time"),
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time"),
+                       events=engine.renamed(events, user_id="user_id", event_time="event_time",
+                                             event_type="event_type"))
+    out = table.set_index("user_id").reindex(pd.Index(users["user_id"], name="user_id"))
+    stages = [s for s in JOURNEY_STAGES if has_events or s not in ("browse", "add_to_cart")]
+    return out[stages]
 
 
 def journey_map(times: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opskit.data import engine
+
 __all__ = ["growth_value", "tier_thresholds", "assign_tiers", "tier_economics",
            "xp_to_reach", "level_from_xp", "poly_xp", "poly_level", "design_geometric_curve",
            "design_poly_curve", "simulate_levels", "level_economics", "benefit_queue",
@@ -18,12 +20,15 @@ def growth_value(orders: pd.DataFrame, *, as_of, window_days: int = 365, per_yua
     so tiers do not inflate with all-time spend), plus task rewards (``tasks``: user_id, time,
     points) in the same window. Indexed by user_id, users with a value > 0 only."""
     as_of = pd.Timestamp(as_of)
-    start = as_of - pd.Timedelta(days=window_days)
-    o = orders[(orders["order_time"] >= start) & (orders["order_time"] < as_of)]
-    value = o.groupby("user_id")["amount"].sum() * per_yuan
+    window = {"start": as_of - pd.Timedelta(days=window_days), "end": as_of}
+    spend = engine.run("window_totals", window,
+                       items=engine.renamed(orders, user_id="user_id", time="order_time", value="amount"))
+    value = pd.Series(spend["total"].to_numpy() * per_yuan, index=pd.Index(spend["user_id"], name="user_id"))
     if tasks is not None:
-        t = tasks[(tasks["time"] >= start) & (tasks["time"] < as_of)]
-        value = value.add(t.groupby("user_id")["points"].sum(), fill_value=0)
+        points = engine.run("window_totals", window,
+                            items=engine.renamed(tasks, user_id="user_id", time="time", value="points"))
+        value = value.add(pd.Series(points["total"].to_numpy(), index=pd.Index(points["user_id"], name="user_id")),
+                          fill_value=0)
     return value[value > 0].rename("growth_value")
 
 

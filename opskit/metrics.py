@@ -19,17 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 
 from opskit.data import engine
 from opskit.periods import check_period, period_end, period_start
 
-__all__ = ["kpis", "MetricDef", "METRICS", "get", "available", "unavailable", "compute_many",
+__all__ = ["kpis", "active_users_daily", "MetricDef", "METRICS", "get", "available", "unavailable", "compute_many",
            "catalog_table"]
 
 
 def _datetime_index(values) -> pd.Series:
     return pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
+
+
+def _labels(values: pd.Series) -> pd.Series:
+    """A segment column DuckDB can read: mixed Python objects become text (as the query reads it)."""
+    return values.astype("string") if values.dtype == object else values
 
 
 def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str = "month",
@@ -47,12 +53,12 @@ def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str
     the header of the named query ``kpis``. Indexed by ``period`` (and ``segment``).
     """
     check_period(period)
-    frame = pd.DataFrame({
-        "user_id": orders["user_id"].to_numpy(), "order_time": orders["order_time"].to_numpy(),
-        "amount": orders["amount"].to_numpy(),
-        "discount": orders["discount"].fillna(0).to_numpy() if "discount" in orders else 0.0,
-        "segment": orders[segment].astype("string").fillna("").to_numpy() if segment else "",
-    })
+    n = len(orders)
+    frame = pd.DataFrame({  # the caller's columns, not copies; constants where the export has none
+        "user_id": orders["user_id"], "order_time": orders["order_time"], "amount": orders["amount"],
+        "discount": orders["discount"] if "discount" in orders else np.zeros(n),
+        "segment": _labels(orders[segment]) if segment else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),
+    }, index=orders.index, copy=False)
     table = engine.run("kpis", {"period": period}, orders=frame)
     table["period"] = _datetime_index(table["period"])
     keys = ["period", "segment"] if segment else ["period"]
@@ -78,52 +84,88 @@ def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str
     return table
 
 
+def active_users_daily(events: engine.TableLike, *, start, end, event_type: str | None = None,
+                       mau_days: int = 30) -> pd.DataFrame:
+    """Daily active users and trailing weekly / monthly active users, one row per day in [start, end).
+
+    A user is active on a calendar day with any event that day (with ``event_type``, an event of that
+    type). ``dau`` = distinct users active on the day; ``wau`` = distinct users active on the day or the
+    6 days before; ``mau`` = the same over the trailing ``mau_days`` days (30 by default);
+    ``stickiness`` = dau / mau (NaN when mau is 0). ``start`` and ``end`` are dates (``end``
+    excluded). ``events`` is a DataFrame or the path of a Parquet/CSV file (scanned in place). Exact
+    rules: the named query ``active_users_daily``. Indexed by ``day``.
+    """
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if int(mau_days) < 1:
+        raise ValueError("mau_days must be >= 1")
+    days = pd.date_range(start, end, freq="D", inclusive="left", name="day")
+    if len(days) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ("dau", "wau", "mau")},
+                            index=days).assign(stickiness=pd.Series(dtype=float))
+    raw = engine.run("active_users_daily", {"start": start.date(), "end": end.date(),
+                                            "event_type": event_type, "mau_days": int(mau_days)},
+                     events=_event_columns(events))
+    raw.index = pd.Timestamp("1970-01-01") + pd.to_timedelta(raw["day"].to_numpy(), unit="D")
+    table = raw[["dau", "wau", "mau"]].reindex(days)
+    table["dau"] = table["dau"].fillna(0)
+    table[["wau", "mau"]] = table[["wau", "mau"]].ffill()
+    table = table.astype("int64")
+    table["stickiness"] = table["dau"] / table["mau"].where(table["mau"] > 0)
+    table.index.name = "day"
+    return table
+
+
+def _event_columns(events):
+    """The event columns the activity queries read; a path is passed through, scanned in place."""
+    if isinstance(events, pd.DataFrame):
+        return events[["user_id", "event_time", "event_type"]]
+    return events
+
+
 # --------------------------------------------------------------------------- metrics beyond orders
-# (pandas aggregations kept as they were; they move to named queries with the engine work)
+
+
+def _signups(users, period) -> pd.Series:
+    table = engine.run("signups", {"period": period}, users=engine.renamed(users, register_time="register_time"))
+    return pd.Series(table["new_users"].astype("int64").to_numpy(), index=_datetime_index(table["period"]))
 
 
 def _new_users(data, period):
-    u = data["users"]
-    return u.groupby(period_start(u["register_time"], period)).size().astype("int64")
+    return _signups(data["users"], period)
 
 
 def _active_users(data, period):
-    e = data["events"]
-    opens = e.loc[e["event_type"] == "app_open"]
-    return opens.groupby(period_start(opens["event_time"], period))["user_id"].nunique().astype("int64")
+    table = engine.run("active_users", {"period": period, "event_type": "app_open"},
+                       events=_event_columns(data["events"]))
+    return pd.Series(table["active_users"].astype("int64").to_numpy(), index=_datetime_index(table["period"]))
 
 
 def _visit_to_order(data, period):
-    e, o = data["events"], data["orders"]
-    opens = e.loc[e["event_type"] == "app_open", ["user_id", "event_time"]]
-    visitors = pd.DataFrame({"period": period_start(opens["event_time"], period),
-                             "user_id": opens["user_id"].to_numpy()}).drop_duplicates()
-    buyers = pd.DataFrame({"period": period_start(o["order_time"], period),
-                           "user_id": o["user_id"].to_numpy()}).drop_duplicates()
-    buyers["bought"] = True
-    merged = visitors.merge(buyers, on=["period", "user_id"], how="left")
-    return merged["bought"].notna().groupby(merged["period"]).mean()
+    table = engine.run("visit_to_order", {"period": period}, events=_event_columns(data["events"]),
+                       orders=engine.renamed(data["orders"], user_id="user_id", order_time="order_time"))
+    return pd.Series((table["buyers"] / table["visitors"]).to_numpy(), index=_datetime_index(table["period"]))
 
 
 def _retention_30d(data, period):
     u, e = data["users"], data["events"]
     as_of = e["event_time"].max()
-    cohort = u.loc[period_end(u["register_time"], period) + pd.Timedelta(days=30) <= as_of,
-                   ["user_id", "register_time"]]
-    joined = e[["user_id", "event_time"]].merge(cohort, on="user_id")
-    age = joined["event_time"] - joined["register_time"]
-    back = joined.loc[(age >= pd.Timedelta(days=1)) & (age < pd.Timedelta(days=30)), "user_id"].unique()
-    retained = cohort["user_id"].isin(back)
-    return retained.groupby(period_start(cohort["register_time"], period)).mean()
+    # registration periods whose last instant is at least 30 days before the last event
+    latest = period_start(pd.Series([as_of - pd.Timedelta(days=30)]), period).iloc[0]
+    if period_end(pd.Series([latest]), period).iloc[0] + pd.Timedelta(days=30) <= as_of:
+        latest = period_end(pd.Series([latest]), period).iloc[0] + pd.Timedelta(microseconds=1)
+    table = engine.run("returned_after_register",
+                       {"register_before": latest.floor("us"), "from_days": 1, "to_days": 30, "period": period},
+                       users=engine.renamed(u, user_id="user_id", register_time="register_time"),
+                       events=engine.renamed(e, user_id="user_id", event_time="event_time"))
+    return pd.Series((table["returned"] / table["users"]).to_numpy(), index=_datetime_index(table["period"]))
 
 
 def _paid_cac(data, period):
     ch, sp, u = data["channels"], data["channel_spend"], data["users"]
     paid = ch.loc[ch["is_paid"].astype(bool), "channel_id"]
-    spend = sp.loc[sp["channel_id"].isin(paid)]
+    spend = sp.loc[sp["channel_id"].isin(paid)]  # channel_spend is small: days x channels
     spend = spend.groupby(period_start(spend["date"], period))["spend"].sum()
-    new = u.loc[u["channel_id"].isin(paid)]
-    new = new.groupby(period_start(new["register_time"], period)).size()
+    new = _signups(u.loc[u["channel_id"].isin(paid), ["register_time"]], period)
     cac = spend / new.reindex(spend.index)
     return cac.dropna()
 

@@ -39,9 +39,14 @@ def first_joins(members: pd.DataFrame) -> pd.DataFrame:
 
 def customer_value(orders: pd.DataFrame, *, as_of=None, customer: str = "user_id", time: str = "order_time",
                    amount: str = "amount") -> pd.DataFrame:
-    """Per customer: orders, amount, first and last order time (named query ``customer_value``)."""
-    frame = pd.DataFrame({"customer": orders[customer], "time": orders[time], "amount": orders[amount]}, copy=False)
-    return engine.run("customer_value", {"as_of": _cutoff(frame["time"], as_of)}, orders=frame).set_index("customer")
+    """Per customer: orders, amount, first and last order time: the per-user order summary of
+    :func:`opskit.lifecycle.user_order_summary` (named query ``user_order_summary``) under this
+    module's column names, indexed by ``customer`` (sorted)."""
+    summary = engine.run("user_order_summary", {"as_of": _cutoff(orders[time], as_of)},
+                         orders=engine.renamed(orders, user_id=customer, order_time=time, amount=amount))
+    summary = summary.rename(columns={"user_id": "customer", "gmv": "amount", "first_order": "first_time",
+                                      "last_order": "last_time"})
+    return summary[["customer", "orders", "amount", "first_time", "last_time"]].set_index("customer")
 
 
 def _all_orders(orders: pd.DataFrame, extra_orders: pd.DataFrame | None) -> pd.DataFrame:

@@ -32,11 +32,11 @@ def cohort_counts(table: pd.DataFrame, *, period: str = "month", kind: str = "n"
     if kind not in ("n", "unbounded"):
         raise ValueError("kind must be 'n' or 'unbounded'")
     check_period(period)
-    frame = pd.DataFrame({"user_id": table[customer].to_numpy(), "ts": table[time].to_numpy()})
+    activity = engine.renamed(table, user_id=customer, ts=time)  # no copy; a path stays a path
     if as_of is None:
-        as_of = pd.Timestamp(frame["ts"].max()) + pd.Timedelta(microseconds=1)
+        as_of = _last_time(activity) + pd.Timedelta(microseconds=1)
     as_of = pd.Timestamp(as_of)
-    long = engine.run("cohort_activity", {"as_of": as_of, "period": period}, activity=frame)
+    long = engine.run("cohort_activity", {"as_of": as_of, "period": period}, activity=activity)
     if long.empty:
         return pd.DataFrame(dtype=float), pd.Series(dtype="int64")
     value = "active_users" if kind == "n" else "last_active_users"
@@ -57,6 +57,12 @@ def cohort_counts(table: pd.DataFrame, *, period: str = "month", kind: str = "n"
     wide.columns.name = "age"
     sizes.name = "size"
     return wide, sizes
+
+
+def _last_time(activity) -> pd.Timestamp:
+    if isinstance(activity, pd.DataFrame):
+        return pd.Timestamp(activity["ts"].max())
+    return pd.Timestamp(engine.run("last_time", activity=activity)["last_time"].iloc[0])
 
 
 def cohort_matrix(table: pd.DataFrame, **kwargs) -> pd.DataFrame:

@@ -42,7 +42,7 @@ RFM_STRATEGIES: dict[str, str] = {
     "一般挽留客户": "不常买、花得少、最近没买：低成本批量触达，无响应则降低投入优先级。",
 }
 
-def rfm_table(orders: pd.DataFrame, *, as_of, window_days: int | None = None) -> pd.DataFrame:
+def rfm_table(orders: engine.TableLike, *, as_of, window_days: int | None = None) -> pd.DataFrame:
     """Recency, frequency and monetary value per user from the order table (named query ``rfm``).
 
     Rules: only orders with ``order_time < as_of`` count, and with ``window_days`` only those with
@@ -55,8 +55,8 @@ def rfm_table(orders: pd.DataFrame, *, as_of, window_days: int | None = None) ->
     as_of = pd.Timestamp(as_of)
     start = None if window_days is None else as_of - pd.Timedelta(days=int(window_days))
     table = engine.run("rfm", {"as_of": as_of, "window_start": start},
-                       orders=orders[["user_id", "order_time", "amount"]])
-    table = table.set_index("user_id").sort_index()
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time", amount="amount"))
+    table = table.set_index("user_id")  # sorted by the query
     table["recency_days"] = table["recency_days"].astype("int64")
     table["frequency"] = table["frequency"].astype("int64")
     table["monetary"] = table["monetary"].astype("float64")

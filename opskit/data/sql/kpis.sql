@@ -2,8 +2,8 @@
 -- tables: orders(user_id, order_time, amount, discount, segment)
 -- rules:
 --   period = date_trunc($period, order_time) (weeks start on Monday), in the time zone the timestamps
---   are stored in; segment is any label column ('' when the caller does not split), discount the
---   discount of the order (0 when the export has none).
+--   are stored in; segment is any label column, read as text (NULL read as '', and '' when the caller
+--   does not split); discount the discount of the order (NULL read as 0; 0 when the export has none).
 --   orders = rows; buyers = distinct user_id; gmv = sum(amount); gross_gmv = sum(amount + discount).
 --   Money is summed as DECIMAL(18, 6), exactly and so in the same order-free way on every run and
 --   engine (floating-point sums depend on the order parallel threads add them), then returned as double.
@@ -15,15 +15,16 @@ WITH first_orders AS (
     SELECT user_id, min(order_time) AS first_time FROM orders GROUP BY user_id
 ),
 per_user AS (
-    SELECT date_trunc($period, o.order_time) AS period, o.segment, o.user_id,
+    SELECT date_trunc($period, o.order_time) AS period, coalesce(CAST(o.segment AS VARCHAR), '') AS segment,
+           o.user_id,
            count(*) AS orders,
            sum(CAST(o.amount AS DECIMAL(18, 6))) AS gmv,
-           sum(CAST(o.amount + o.discount AS DECIMAL(18, 6))) AS gross_gmv,
+           sum(CAST(o.amount + coalesce(o.discount, 0) AS DECIMAL(18, 6))) AS gross_gmv,
            max(CASE WHEN o.order_time = f.first_time THEN 1 ELSE 0 END) AS is_new,
            sum(CASE WHEN o.order_time = f.first_time THEN CAST(o.amount AS DECIMAL(18, 6)) ELSE 0 END)
                AS first_order_gmv
     FROM orders o JOIN first_orders f ON o.user_id = f.user_id
-    GROUP BY date_trunc($period, o.order_time), o.segment, o.user_id
+    GROUP BY date_trunc($period, o.order_time), coalesce(CAST(o.segment AS VARCHAR), ''), o.user_id
 )
 SELECT period, segment,
        CAST(sum(orders) AS BIGINT)                   AS orders,

@@ -1,0 +1,21 @@
+-- returned_after_register: users per registration period and those who came back in a window of days.
+-- tables: users(user_id, register_time), events(user_id, event_time)
+-- rules:
+--   Only users with register_time < $register_before count (the caller sets it so that every counted
+--   registration period has its full window observed). A user came back with any event at
+--   $from_days days <= event_time - register_time < $to_days days (days of 86,400 s, times as stored).
+--   period = date_trunc($period, register_time) (weeks start on Monday); users = registrations,
+--   returned = those who came back. Sorted by period.
+WITH c AS (
+    SELECT user_id, register_time FROM users WHERE register_time < CAST($register_before AS TIMESTAMP)
+),
+back AS (
+    SELECT DISTINCT c.user_id
+    FROM c JOIN events e ON e.user_id = c.user_id
+    WHERE date_diff('microsecond', c.register_time, e.event_time) >= $from_days * 86400000000
+      AND date_diff('microsecond', c.register_time, e.event_time) < $to_days * 86400000000
+)
+SELECT date_trunc($period, c.register_time) AS period, count(*) AS users, count(b.user_id) AS returned
+FROM c LEFT JOIN back b ON b.user_id = c.user_id
+GROUP BY date_trunc($period, c.register_time)
+ORDER BY period
