@@ -356,10 +356,9 @@ def summary_from_orders(orders: pd.DataFrame, *, as_of=None, period: str | None 
         check_period(period)
     check_period(unit)
     trunc, diff_unit, divisor = _time_unit(period, unit)
-    frame = pd.DataFrame({"user_id": orders[customer].to_numpy(), "order_time": orders[time].to_numpy(),
-                          "amount": orders[amount].to_numpy()})
+    frame = engine.columns(orders, user_id=customer, order_time=time, amount=amount)  # pandas or Spark
     if as_of is None:
-        as_of = pd.Timestamp(frame["order_time"].max()).normalize() + pd.Timedelta(days=1)
+        as_of = engine.column_max(frame, "order_time").normalize() + pd.Timedelta(days=1)
     params = {"as_of": pd.Timestamp(as_of), "period": trunc, "diff_unit": diff_unit, "divisor": divisor}
     out = engine.run("clv_summary", params, orders=frame)
     out["frequency"] = out["frequency"].astype("int64")

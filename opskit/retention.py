@@ -32,9 +32,9 @@ def cohort_counts(table: pd.DataFrame, *, period: str = "month", kind: str = "n"
     if kind not in ("n", "unbounded"):
         raise ValueError("kind must be 'n' or 'unbounded'")
     check_period(period)
-    frame = pd.DataFrame({"user_id": table[customer].to_numpy(), "ts": table[time].to_numpy()})
+    frame = engine.columns(table, user_id=customer, ts=time)  # pandas, or a Spark DataFrame left in place
     if as_of is None:
-        as_of = pd.Timestamp(frame["ts"].max()) + pd.Timedelta(microseconds=1)
+        as_of = engine.column_max(frame, "ts") + pd.Timedelta(microseconds=1)
     as_of = pd.Timestamp(as_of)
     long = engine.run("cohort_activity", {"as_of": as_of, "period": period}, activity=frame)
     if long.empty:

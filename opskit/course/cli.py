@@ -50,6 +50,8 @@ def _build_parser() -> argparse.ArgumentParser:
     code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
     run.add_argument("--pseudonymize", action="store_true",
                      help="报告中的用户ID替换为加盐哈希值（同一输出文件夹内多次运行保持一致）")
+    run.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="计算引擎：duckdb（默认，表读入本机）或 spark（在 Parquet/数仓表所在处聚合，只算关键表）")
 
     val = sub.add_parser("validate", help="只检查数据，不执行：每章哪些小节能运行、数据有哪些问题")
     data_args(val)
@@ -82,6 +84,8 @@ def _cmd_list(_args) -> int:
 def _cmd_run(args) -> int:
     from opskit.course.runner import parse_params, run_chapter
 
+    if args.engine == "spark":
+        return _cmd_run_spark(args)
     no_input = False if args.show_code else (True if args.no_input else None)
     result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
                          no_input=no_input, drop_invalid=args.drop_invalid,
@@ -90,6 +94,18 @@ def _cmd_run(args) -> int:
           f"  关键表（Excel）：{result.workbook}\n  用浏览器打开报告即可查看。")
     for table, text in result.dropped.items():
         print(f"  已丢弃 {table} 的无效行：{text}")
+    return EXIT_OK
+
+
+def _cmd_run_spark(args) -> int:
+    from opskit.course.runner import parse_params
+    from opskit.course.spark_run import run_chapter_spark
+
+    params = parse_params(args.params)
+    if set(params) - {"as_of"}:
+        raise OpskitError("Spark 模式只接受参数 as_of（-p as_of=YYYY-MM-DD）。")
+    result = run_chapter_spark(args.chapter, args.data, args.map, args.out, as_of=params.get("as_of"))
+    print(f"完成（{result.seconds:.1f} 秒，Spark）。\n  报告：{result.html}\n  关键表（Excel）：{result.workbook}")
     return EXIT_OK
 
 

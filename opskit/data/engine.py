@@ -107,6 +107,27 @@ def run(name: str, params: dict | None = None, /, *, engine: str | None = None, 
     return query(q.text, bound, **tables)
 
 
+def columns(table, **names: str):
+    """Columns of ``table`` under new names (``new=old``), as a table a query can read: a pandas
+    frame (from the column arrays) or, for a Spark DataFrame, a lazy Spark projection."""
+    from opskit.data.spark import is_spark_frame
+
+    if is_spark_frame(table):
+        return table.select(*[table[old].alias(new) for new, old in names.items()])
+    return pd.DataFrame({new: table[old].to_numpy() for new, old in names.items()})
+
+
+def column_max(table, column: str):
+    """The largest value of ``column`` (a pandas Timestamp for times), on pandas or Spark."""
+    from opskit.data.spark import is_spark_frame
+
+    if is_spark_frame(table):
+        from pyspark.sql import functions as F
+
+        return pd.Timestamp(table.agg(F.max(column)).collect()[0][0])
+    return pd.Timestamp(table[column].max())
+
+
 ENGINES = ("duckdb", "spark")
 
 

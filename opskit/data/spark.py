@@ -109,6 +109,8 @@ def translate(text: str | exp.Expression, params: dict | None = None, dialect: s
     ``tables`` renames tables (query name -> name to read). Raises :class:`UnsupportedDialect`
     when sqlglot cannot express a function of the query in ``dialect``."""
     tree = bind(text if isinstance(text, exp.Expression) else parse(text), params or {}, keep_missing=keep_missing)
+    if DIALECTS.get(dialect, dialect) == "spark":
+        tree = portable(tree)
     if tables:
         for table in tree.find_all(exp.Table):
             if not table.args.get("db") and table.name in tables:
@@ -119,6 +121,38 @@ def translate(text: str | exp.Expression, params: dict | None = None, dialect: s
                         unsupported_level=sqlglot.ErrorLevel.RAISE)
     except sqlglot.errors.UnsupportedError as err:
         raise UnsupportedDialect(f"{dialect} 方言不支持这个查询用到的函数：{err}") from None
+
+
+_TRUNCATED_UNITS = {"year", "quarter", "month", "week", "day", "hour", "minute", "second"}
+
+
+def portable(tree: exp.Expression) -> exp.Expression:
+    """DuckDB's meaning kept where Spark reads the same words differently.
+
+    - ``date_diff(unit, a, b)`` counts unit *boundaries* crossed in DuckDB, but whole units elapsed
+      in Spark (``TIMESTAMPDIFF``): both agree on values truncated to the unit, so the arguments
+      are truncated first (DuckDB itself gives the same number either way). Hive, MySQL and
+      PostgreSQL get sqlglot's own forms, which already count days between dates; ClickHouse's
+      dateDiff counts boundaries as DuckDB does.
+    - A decimal literal (``7.0``, or a float parameter) is DECIMAL in Spark, whose division rounds
+      to six places; DuckDB divides as DOUBLE. Spark gets ``CAST(7.0 AS DOUBLE)``."""
+    def rewrite(node):
+        if isinstance(node, exp.DateDiff):
+            unit = node.args.get("unit")
+            name = (unit.name if isinstance(unit, (exp.Var, exp.Literal)) else "").lower()
+            if name in _TRUNCATED_UNITS and not node.meta.get("opskit_truncated"):
+                new = exp.DateDiff(this=exp.TimestampTrunc(this=node.this.copy(), unit=exp.var(name.upper())),
+                                   expression=exp.TimestampTrunc(this=node.expression.copy(),
+                                                                 unit=exp.var(name.upper())),
+                                   unit=unit.copy())
+                new.meta["opskit_truncated"] = True
+                return new
+        if (isinstance(node, exp.Literal) and not node.is_string
+                and any(ch in node.this for ch in ".eE") and not isinstance(node.parent, exp.Cast)):
+            return exp.cast(node.copy(), exp.DataType.build("DOUBLE"))
+        return node
+
+    return tree.transform(rewrite)
 
 
 # --- running on a session -----------------------------------------------------------------------
@@ -207,7 +241,7 @@ def _for_spark(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     for col in out.columns:
         dtype = out[col].dtype
-        if isinstance(dtype, pd.StringDtype) or dtype == object:
+        if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             out[col] = out[col].astype(object).where(out[col].notna(), None)
         elif isinstance(dtype, pd.CategoricalDtype):
             out[col] = out[col].astype(object)
@@ -225,20 +259,48 @@ def run(text: str, params: dict | None = None, *, spark=None, **tables) -> pd.Da
             views[name] = view
         statement = translate(text, params or {}, "spark", pretty=False, tables=views)
         with _quiet():
-            return normalise(spark.sql(statement).toPandas())
+            result = spark.sql(statement).toPandas()
+        return normalise(result, _duckdb_dtypes(text, params or {}, {n: spark.table(v) for n, v in views.items()}))
     finally:
         for view in views.values():
             spark.catalog.dropTempView(view)
 
 
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Spark's result in the dtypes DuckDB gives: int64/float64, datetime64[us], bool, str.
+_PANDAS_TYPES = {"string": "str", "bigint": "int64", "int": "int32", "smallint": "int16", "tinyint": "int8",
+                 "double": "float64", "float": "float32", "boolean": "bool", "timestamp": "datetime64[us]",
+                 "timestamp_ntz": "datetime64[us]", "date": "datetime64[us]"}
 
-    Integer columns with NULLs become float64 with NaN, as in DuckDB's result; decimals become
-    float64; dates become datetime64[us]."""
+
+def _duckdb_dtypes(text: str, params: dict, frames: dict) -> dict:
+    """The dtypes DuckDB gives the result: the same query run by DuckDB on empty tables of the
+    same column types (SQL types decide the dtypes, not the rows; e.g. DuckDB sums integers
+    into HUGEINT, which arrives as float64)."""
+    from opskit.data.engine import query
+
+    empty = {name: pd.DataFrame({col: pd.Series([], dtype=_PANDAS_TYPES.get(kind, "float64"))
+                                 for col, kind in frame.dtypes})
+             for name, frame in frames.items()}
+    try:
+        return dict(query(text, params, **empty).dtypes)
+    except Exception:  # a type DuckDB cannot take empty: keep Spark's own normalisation
+        return {}
+
+
+def normalise(frame: pd.DataFrame, dtypes: dict | None = None) -> pd.DataFrame:
+    """Spark's result in the dtypes DuckDB gives (``dtypes``, column -> dtype), else in the
+    canonical ones: int64/float64, datetime64[us], bool, str.
+
+    An integer column with NULLs becomes nullable Int64; decimals become float64; dates
+    datetime64[us]."""
     out = {}
     for col in frame.columns:
         s = frame[col]
+        target = (dtypes or {}).get(col)
+        if target is not None:
+            cast = _to_dtype(s, target)
+            if cast is not None:
+                out[col] = cast
+                continue
         kind = s.dtype.kind
         if kind in "iu":
             s = s.astype("int64")
@@ -271,3 +333,30 @@ def _object_column(s: pd.Series) -> pd.Series:
     if isinstance(first, str):
         return s.astype("str")
     return s
+
+
+def _to_dtype(s: pd.Series, target):
+    """``s`` as ``target`` when the conversion keeps every value, else ``None``."""
+    from decimal import Decimal
+
+    try:
+        if s.dtype == object and s.map(lambda v: isinstance(v, Decimal)).any():
+            s = s.astype("float64")
+        kind = getattr(target, "kind", "O")
+        if kind in "iu" or isinstance(target, pd.Int64Dtype):
+            if s.isna().any():
+                return s.astype("Int64")
+            return s.astype(target if kind in "iu" else "int64")
+        if kind == "f":
+            return s.astype(target)
+        if kind == "M":
+            if getattr(s.dt, "tz", None) is not None:
+                s = s.dt.tz_localize(None)
+            return pd.to_datetime(s).astype(target)
+        if kind == "b":
+            return None if s.isna().any() else s.astype(bool)
+        if isinstance(target, pd.StringDtype):
+            return s.astype(target)
+    except (TypeError, ValueError):
+        return None
+    return None
