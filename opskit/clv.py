@@ -356,11 +356,9 @@ def summary_from_orders(orders: pd.DataFrame, *, as_of=None, period: str | None 
         check_period(period)
     check_period(unit)
     trunc, diff_unit, divisor = _time_unit(period, unit)
-    frame = engine.renamed(orders, user_id=customer, order_time=time, amount=amount)  # no copy
+    frame = engine.renamed(orders, user_id=customer, order_time=time, amount=amount)  # no copy; pandas, path or Spark
     if as_of is None:
-        last = (frame["order_time"].max() if isinstance(frame, pd.DataFrame)
-                else engine.run("last_time", activity=engine.renamed(frame, ts="order_time"))["last_time"].iloc[0])
-        as_of = pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
+        as_of = engine.column_max(frame, "order_time").normalize() + pd.Timedelta(days=1)
     params = {"as_of": pd.Timestamp(as_of), "period": trunc, "diff_unit": diff_unit, "divisor": divisor}
     out = engine.run("clv_summary", params, orders=frame)
     out["frequency"] = out["frequency"].astype("int64")

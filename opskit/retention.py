@@ -32,9 +32,9 @@ def cohort_counts(table: pd.DataFrame, *, period: str = "month", kind: str = "n"
     if kind not in ("n", "unbounded"):
         raise ValueError("kind must be 'n' or 'unbounded'")
     check_period(period)
-    activity = engine.renamed(table, user_id=customer, ts=time)  # no copy; a path stays a path
+    activity = engine.renamed(table, user_id=customer, ts=time)  # no copy; a path or Spark frame stays in place
     if as_of is None:
-        as_of = _last_time(activity) + pd.Timedelta(microseconds=1)
+        as_of = engine.column_max(activity, "ts") + pd.Timedelta(microseconds=1)
     as_of = pd.Timestamp(as_of)
     long = engine.run("cohort_activity", {"as_of": as_of, "period": period}, activity=activity)
     if long.empty:
@@ -57,12 +57,6 @@ def cohort_counts(table: pd.DataFrame, *, period: str = "month", kind: str = "n"
     wide.columns.name = "age"
     sizes.name = "size"
     return wide, sizes
-
-
-def _last_time(activity) -> pd.Timestamp:
-    if isinstance(activity, pd.DataFrame):
-        return pd.Timestamp(activity["ts"].max())
-    return pd.Timestamp(engine.run("last_time", activity=activity)["last_time"].iloc[0])
 
 
 def cohort_matrix(table: pd.DataFrame, **kwargs) -> pd.DataFrame:

@@ -50,10 +50,19 @@ def _build_parser() -> argparse.ArgumentParser:
     code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
     run.add_argument("--pseudonymize", action="store_true",
                      help="报告中的用户ID替换为加盐哈希值（同一输出文件夹内多次运行保持一致）")
+    run.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="计算引擎：duckdb（默认，表读入本机）或 spark（在 Parquet/数仓表所在处聚合，只算关键表）")
 
     val = sub.add_parser("validate", help="只检查数据，不执行：每章哪些小节能运行、数据有哪些问题")
     data_args(val)
     val.add_argument("--chapter", metavar="CH", help="只检查这一章（默认：全部章节）")
+
+    sql = sub.add_parser("sql", help="列出命名查询，或按你的 SQL 方言打印一个查询（可直接粘贴到数仓运行）")
+    sql.add_argument("name", metavar="NAME", nargs="?", help="查询名（不写则列出全部查询）")
+    sql.add_argument("--dialect", default="duckdb", choices=["duckdb", "spark", "hive", "clickhouse", "mysql", "postgres"],
+                     help="SQL 方言（默认 duckdb）")
+    sql.add_argument("-p", dest="params", metavar="NAME=VALUE", action="append", default=[],
+                     help="代入参数，可重复，例如 -p as_of=2026-01-01；未给出的参数保留为占位符")
 
     site = sub.add_parser("site", help="在演示数据上执行全部章节并生成课程网站（make run 调用）")
     site.add_argument("--out", metavar="DIR", default="build/html", help="网站输出文件夹")
@@ -75,6 +84,8 @@ def _cmd_list(_args) -> int:
 def _cmd_run(args) -> int:
     from opskit.course.runner import parse_params, run_chapter
 
+    if args.engine == "spark":
+        return _cmd_run_spark(args)
     no_input = False if args.show_code else (True if args.no_input else None)
     result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
                          no_input=no_input, drop_invalid=args.drop_invalid,
@@ -83,6 +94,18 @@ def _cmd_run(args) -> int:
           f"  关键表（Excel）：{result.workbook}\n  用浏览器打开报告即可查看。")
     for table, text in result.dropped.items():
         print(f"  已丢弃 {table} 的无效行：{text}")
+    return EXIT_OK
+
+
+def _cmd_run_spark(args) -> int:
+    from opskit.course.runner import parse_params
+    from opskit.course.spark_run import run_chapter_spark
+
+    params = parse_params(args.params)
+    if set(params) - {"as_of"}:
+        raise OpskitError("Spark 模式只接受参数 as_of（-p as_of=YYYY-MM-DD）。")
+    result = run_chapter_spark(args.chapter, args.data, args.map, args.out, as_of=params.get("as_of"))
+    print(f"完成（{result.seconds:.1f} 秒，Spark）。\n  报告：{result.html}\n  关键表（Excel）：{result.workbook}")
     return EXIT_OK
 
 
@@ -130,7 +153,35 @@ def _cmd_site(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site}
+def _cmd_sql(args) -> int:
+    """No name: each named query, its one-line description and tables. A name: the query in
+    ``--dialect``, given parameters inlined; exit 2 when the dialect cannot express it."""
+    from opskit.course.runner import parse_params
+    from opskit.data import dialects, engine
+
+    if not args.name:
+        for name in engine.names():
+            what, tables = dialects.describe(name)
+            print(f"{name:<26} {what}\n    表：{tables}")
+        print("\n打印一个查询：opskit sql 名称 [--dialect spark|hive|clickhouse|mysql|postgres] [-p as_of=2026-01-01]")
+        return EXIT_OK
+    try:
+        engine.named(args.name)
+    except KeyError as err:
+        raise OpskitError(err.args[0]) from None
+    params = {k: dialects.parse_value(k, v) for k, v in parse_params(args.params).items()}
+    unknown = sorted(set(params) - set(engine.named(args.name).params))
+    if unknown:
+        raise OpskitError(f"查询 {args.name} 没有参数：{'、'.join(unknown)}。\n"
+                          f"  它的参数：{'、'.join(engine.named(args.name).params) or '无'}")
+    try:
+        print(dialects.render(args.name, args.dialect, params), end="")
+    except dialects.UnsupportedDialect as err:
+        raise OpskitError(f"{err}\n  解决办法：换一种方言（duckdb 与 spark 支持全部查询），或按上面的说明改写。") from None
+    return EXIT_OK
+
+
+COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site, "sql": _cmd_sql}
 
 
 class _Terminated(BaseException):

@@ -96,3 +96,21 @@ def report_table(title: str, frame: pd.DataFrame, show: bool = True) -> pd.DataF
 
         display(frame)
     return frame
+
+
+def show_sql(name: str, dialect: str = "duckdb", **params) -> str:
+    """Show the named query behind a metric, in ``dialect`` (duckdb, spark, hive, clickhouse, mysql,
+    postgres), with ``params`` inlined; the same text as ``opskit sql NAME --dialect …``.
+
+    A dialect that cannot express the query shows the reason instead. Returns the text shown."""
+    from IPython.display import Markdown, display
+
+    from opskit.data import dialects
+
+    try:
+        text = dialects.render(name, dialect, params)
+    except dialects.UnsupportedDialect as err:
+        md(f"> {err}")
+        return str(err)
+    display(Markdown(f"```sql\n{text}```"))
+    return text

@@ -30,7 +30,7 @@ from opskit.errors import MapError
 
 __all__ = ["TableMap", "ColumnMap", "load_column_map", "closest_name"]
 
-BLOCK_KEYS = ("file", "sheet", "columns")
+BLOCK_KEYS = ("file", "sheet", "columns", "table")
 
 _EXAMPLE = "orders:\n  file: 订单导出.csv\n  columns:\n    user_id: 客户编号\n    amount: 实付金额"
 
@@ -42,6 +42,7 @@ class TableMap:
     file: str | None = None
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    table: str | None = None  # a warehouse table (``dw.orders``), read by Spark (opskit run --engine spark)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def _table_map(path: Path, table: str, node: yaml.Node) -> TableMap:
     file = _scalar(path, table, "file", block.get("file"))
     sheet = _scalar(path, table, "sheet", block.get("sheet"))
     columns = _columns(path, table, block.get("columns"))
-    return TableMap(file=file, columns=columns, sheet=sheet)
+    warehouse = _scalar(path, table, "table", block.get("table"))
+    return TableMap(file=file, columns=columns, sheet=sheet, table=warehouse)
 
 
 def _unknown_block_key_fix(table: str, key: str) -> str:
@@ -171,7 +173,8 @@ def _unknown_block_key_fix(table: str, key: str) -> str:
         return f"列的对应关系要写在 columns: 下面，例如：\n{table}:\n  columns:\n    {key}: 文件中的列名"
     guess = closest_name(key, BLOCK_KEYS)
     hint = f"你是不是想写「{guess}」？" if guess else ""
-    return f"{hint}每个表只能有 file（文件名）、sheet（Excel 工作表名）、columns（列名对应）三项"
+    return (f"{hint}每个表只能有 file（文件名）、sheet（Excel 工作表名）、columns（列名对应）、"
+            "table（数仓表名，Spark 模式用）四项")
 
 
 def _scalar(path: Path, table: str, key: str, node: yaml.Node | None) -> str | None:
@@ -180,7 +183,8 @@ def _scalar(path: Path, table: str, key: str, node: yaml.Node | None) -> str | N
     text = _text(node)
     if not text:
         raise _error(path, node, f"表 {table} 的 {key} 应是一个非空的名称",
-                     f"在 {key}: 后面写上{'文件名（相对于数据文件夹）' if key == 'file' else '工作表名'}")
+                     f"在 {key}: 后面写上"
+                     f"{ {'file': '文件名（相对于数据文件夹）', 'table': '数仓表名（如 dw.orders）'}.get(key, '工作表名')}")
     return text
 
 

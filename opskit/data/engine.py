@@ -54,6 +54,10 @@ def renamed(table: TableLike, **columns: str) -> TableLike:
     A DataFrame is renamed without copying its data (pandas' copy-on-write), and passed as it is when
     no name changes (the query reads only the columns it names); a path is wrapped, and scanned in
     place when the query runs, reading only the named columns."""
+    from opskit.data.spark import is_spark_frame
+
+    if is_spark_frame(table):  # a lazy Spark projection; nothing is collected
+        return table.select(*[table[old].alias(new) for new, old in columns.items()])
     if isinstance(table, pd.DataFrame):
         if all(new == old for new, old in columns.items()):
             return table  # DuckDB reads only the columns the query names
@@ -115,19 +119,57 @@ def sql(name: str) -> str:
     return named(name).text
 
 
-def run(name: str, params: dict | None = None, /, **tables: TableLike) -> pd.DataFrame:
+def run(name: str, params: dict | None = None, /, *, engine: str | None = None, spark=None,
+        **tables: TableLike) -> pd.DataFrame:
     """Run the named query ``name`` on ``tables`` with ``params`` bound natively.
 
     Each keyword names a table the query reads; its value is a pandas DataFrame (queried in
     place, without a copy) or the path of a Parquet or CSV file (scanned in place: only the columns
     the query needs are read, and filters are pushed down). Returns the small result as pandas.
+
+    ``engine="spark"`` runs the same query on a SparkSession (``spark``, or a local one), translated
+    by sqlglot, where a table may also be a Spark DataFrame or a warehouse table name (see
+    :mod:`opskit.data.spark`). By default a query runs on Spark when a table is a Spark DataFrame,
+    on DuckDB otherwise.
     """
     q = named(name)
     params = dict(params or {})
     missing = [p for p in q.params if p not in params]
     if missing:
         raise TypeError(f"query {name!r} needs parameters {missing}")
-    return query(q.text, {p: params[p] for p in q.params}, **tables)
+    bound = {p: params[p] for p in q.params}
+    if _engine_for(engine, tables) == "spark":
+        from opskit.data import spark as spark_engine
+
+        return spark_engine.run(q.text, bound, spark=spark, **tables)
+    return query(q.text, bound, **tables)
+
+
+def column_max(table, column: str):
+    """The latest time in ``column`` as a pandas Timestamp: of a frame, a Spark DataFrame or a file."""
+    from opskit.data.spark import is_spark_frame
+
+    if is_spark_frame(table):
+        from pyspark.sql import functions as F
+
+        return pd.Timestamp(table.agg(F.max(column)).collect()[0][0])
+    if isinstance(table, pd.DataFrame):
+        return pd.Timestamp(table[column].max())
+    return pd.Timestamp(run("last_time", activity=renamed(table, ts=column))["last_time"].iloc[0])  # a file
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def _engine_for(engine: str | None, tables: dict) -> str:
+    """The engine asked for; by default Spark when a table is a Spark DataFrame, else DuckDB."""
+    if engine is None:
+        from opskit.data.spark import is_spark_frame
+
+        engine = "spark" if any(is_spark_frame(t) for t in tables.values()) else "duckdb"
+    if engine not in ENGINES:
+        raise ValueError(f"未知的计算引擎 {engine!r}；可用：{', '.join(ENGINES)}")
+    return engine
 
 
 def query(text: str, params: dict | None = None, /, **tables: TableLike) -> pd.DataFrame:

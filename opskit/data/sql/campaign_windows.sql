@@ -34,4 +34,4 @@ SELECT campaign_id,
        count(DISTINCT CASE WHEN date >= start_date THEN city_id END) AS cities
 FROM covered
 GROUP BY campaign_id
-ORDER BY min(start_date), campaign_id
+ORDER BY start_date, campaign_id  -- the output column (= min(start_date)): Spark cannot order by an aggregate shadowed by its alias
