@@ -435,6 +435,10 @@ class CanvasBase:
         self.export_button.on_click(self.on_export)
         self.upload.observe(self._on_upload, names="value")
 
+        for widget, name in ((self.team, "team"), (self.voter, "voter"), (self.candidate_pick, "vote-pick"),
+                             (self.vote_button, "vote"), (self.tally, "tally"), (self.live, "live"),
+                             (self.downloads, "downloads"), (self.message, "message"), (self.upload, "upload")):
+            widget.add_class(f"opskit-{name}")
         votes_box = w.VBox([self.board_pick, w.HBox([self.candidate_text, self.add_candidate]),
                             w.HBox([self.voter, self.candidate_pick]),
                             w.HBox([self.vote_button, self.unvote_button]),
@@ -484,7 +488,10 @@ class CanvasBase:
         if not self.state.votes:
             return
         board = self.board()
+        current = self.candidate_pick.value
         self.candidate_pick.options = board.candidates
+        if board.candidates:
+            self.candidate_pick.value = current if current in board.candidates else board.candidates[0]
         tally = board.tally()
         rows = [[html.escape(c) + (" ✅" if c in board.chosen else ""), "●" * int(n) + f" {n}"] for c, n in tally.items()]
         self.tally.value = (f"<p>{board.participants()} 人已投票，每人 {board.dots} 票。</p>"
@@ -629,3 +636,48 @@ class CanvasBase:
         self._sync_kpis()
         self.sync_own()
         self.refresh()
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving a workshop as a local app
+
+
+#: Holds the Voila template ``opskit`` (Voila's lab template minus its CDN stylesheets).
+JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
+FONT_NAME = "opskit-cjk.otf"
+
+
+def voila_data(folder: str | Path) -> Path:
+    """A Jupyter data folder for Voila under ``folder``: the kit's template ``opskit`` plus the
+    kit's CJK font in its static files, so the app renders Chinese on a machine without system
+    CJK fonts, from 127.0.0.1 only. Copied once; returns the folder to put on JUPYTER_PATH."""
+    import shutil
+
+    from opskit.viz.theme import font_path
+
+    target = Path(folder) / "voila" / "templates" / "opskit"
+    (target / "static").mkdir(parents=True, exist_ok=True)
+    for name in ("conf.json", "index.html.j2"):
+        shutil.copyfile(JUPYTER_DATA / "voila" / "templates" / "opskit" / name, target / name)
+    font = target / "static" / FONT_NAME
+    if not font.exists() or font.stat().st_size != font_path().stat().st_size:
+        shutil.copyfile(font_path(), font)
+    return Path(folder)
+
+
+def voila_command(notebook: str | Path, port: int) -> tuple[list[str], dict[str, str]]:
+    """The Voila command (and its environment) that serves ``notebook`` as an app on
+    127.0.0.1:``port``: no browser opened, no traceback shown to participants, and the kit's
+    template ``opskit`` (:func:`voila_data`), whose page requests nothing from another host
+    (Voila's lab template loads Font Awesome from a CDN) and ships the kit's CJK font."""
+    import sys
+
+    from opskit.course.chapters import ROOT
+
+    data = voila_data(ROOT / "build" / "voila")
+    env = dict(os.environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(data), env.get("JUPYTER_PATH", "")) if p)
+    command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=False",
+               "--template=opskit", "--theme=light"]
+    return command, env
