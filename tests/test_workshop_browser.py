@@ -111,6 +111,9 @@ def test_workshop_app_in_a_real_browser(chapter, control, new_value, expect, tmp
 
         # the group's name, then a dot vote is counted
         page.locator(".opskit-team input").fill(GROUP)
+        page.locator(".opskit-team input").press("Enter")
+        page.wait_for_function("g => document.querySelector('.opskit-message').innerText.includes(g)", arg=GROUP,
+                               timeout=30_000)
         _tab(page, "投票")
         tally = page.locator(".opskit-tally")
         voters_before = int(tally.inner_text().split("人已投票")[0].strip())
@@ -122,11 +125,11 @@ def test_workshop_app_in_a_real_browser(chapter, control, new_value, expect, tmp
         # export: both files download in the browser, named and filled with the group's name
         _tab(page, "导出")
         page.locator(".opskit-export").click()
-        page.wait_for_selector(".opskit-download-json", timeout=30_000)
+        page.wait_for_selector(".opskit-downloads .opskit-download-json", timeout=30_000)
         files = {}
         for kind in ("md", "json"):
             with page.expect_download(timeout=30_000) as info:
-                page.locator(f".opskit-download-{kind}").click()
+                page.locator(f".opskit-downloads .opskit-download-{kind}").click()
             download = info.value
             assert download.suggested_filename.startswith(GROUP) and download.suggested_filename.endswith(f".{kind}")
             files[kind] = Path(download.path()).read_text(encoding="utf-8")
@@ -134,6 +137,7 @@ def test_workshop_app_in_a_real_browser(chapter, control, new_value, expect, tmp
         state = json.loads(files["json"])
         assert state["team_name"] == GROUP
         assert any("测试员" in board["votes"] for board in state["votes"])
+        page.locator(".opskit-canvas").scroll_into_view_if_needed()
         shot = screenshot(page, f"workshop-{chapter}")
         assert page.blocked == [], page.blocked
     total = time.perf_counter() - started

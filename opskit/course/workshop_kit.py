@@ -431,7 +431,7 @@ class CanvasBase:
         self.export_button = w.Button(description="导出 Markdown + JSON", button_style="primary")
         self.export_button.add_class("opskit-export")
         self.downloads = w.HTML()
-        self.upload = w.FileUpload(accept=".json", multiple=False, description="载入 JSON")
+        self.upload = w.FileUpload(accept=".json", multiple=False, description="载入 JSON", icon="")
         self.export_button.on_click(self.on_export)
         self.upload.observe(self._on_upload, names="value")
 
@@ -479,6 +479,7 @@ class CanvasBase:
     # --- group --------------------------------------------------------------------------------
     def _on_team(self, _change=None) -> None:
         self.state.team_name = self.team.value.strip()
+        self.say(f"小组名称：{self.state.team_name}（导出的文件名与内容都带上它）")
 
     # --- votes -------------------------------------------------------------------------------
     def board(self) -> VoteBoard:
