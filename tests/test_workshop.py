@@ -247,3 +247,25 @@ def test_the_display_carries_a_readable_html_summary(data):
 
     static = site.static_widgets(nbformat.from_dict(nb))
     assert static.cells[0].outputs[0]["data"]["text/html"] == summary
+
+
+def test_the_chart_follows_the_canvas(data):
+    canvas = ws.DataSystemCanvas(data)
+    before = canvas.chart.value
+    assert before.startswith("<img")
+    canvas.north_star.value = "gmv"
+    assert canvas.chart.value.startswith("<img") and canvas.chart.value != before
+
+
+def test_workshop_command_serves_locally_with_the_kits_template(capsys):
+    from opskit.course import cli
+
+    command, env = kit.voila_command("notebooks/11_workshop_private_domain.ipynb", 8899)
+    assert "--Voila.ip=127.0.0.1" in command and "--port=8899" in command and "--template=opskit" in command
+    data = env["JUPYTER_PATH"].split(__import__("os").pathsep)[0]
+    template = __import__("pathlib").Path(data) / "voila" / "templates" / "opskit"
+    assert (template / "static" / kit.FONT_NAME).exists()
+    assert "https://" not in (template / "index.html.j2").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["workshop", "07"])
+    assert stop.value.code == 2 and "03" in capsys.readouterr().err
