@@ -347,7 +347,7 @@ class DataSystemCanvas(kit.CanvasBase):
         ns = self.state.north_star
         head = (f"<p class='opskit-live-north-star'>北极星 <b>{html.escape(_label(ns))}</b>："
                 f"<b>{latest.get(ns, '不可用')}</b></p>")
-        rows = [[html.escape(_label(m)) + (" ⭐" if m == ns else ""), latest.get(m, "不可用")]
+        rows = [[html.escape(_label(m)) + ("（北极星）" if m == ns else ""), latest.get(m, "不可用")]
                 for m in self.state.metric_ids()]
         ident = check_identities(self.state, values)
         checks = [[html.escape(r["恒等式"]), r["成立"]] for _, r in ident.iterrows()]

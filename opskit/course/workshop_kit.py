@@ -428,7 +428,8 @@ class CanvasBase:
         # --- export and load
         self.folder = w.Text(value=str(getattr(self, "export_dir", "") or ""), description="导出到",
                              placeholder="服务器上的文件夹（可留空，只下载）")
-        self.export_button = w.Button(description="导出 Markdown + JSON", button_style="primary")
+        self.export_button = w.Button(description="导出 Markdown + JSON", button_style="primary",
+                                      layout=w.Layout(width="auto"))
         self.export_button.add_class("opskit-export")
         self.downloads = w.HTML()
         self.upload = w.FileUpload(accept=".json", multiple=False, description="载入 JSON", icon="")
@@ -500,6 +501,9 @@ class CanvasBase:
                             + (f"<p>收敛结果：<b>{html.escape('、'.join(board.chosen))}</b></p>" if board.chosen else ""))
 
     def _guard(self, action) -> bool:
+        if not self.state.votes:
+            self.say("这张画布没有投票议题。", error=True)
+            return False
         try:
             action()
         except ValueError as exc:
@@ -519,10 +523,12 @@ class CanvasBase:
             self._sync_votes()
 
     def _on_unvote(self, _b=None) -> None:
-        self.board().unvote(self.voter.value, self.candidate_pick.value or "")
-        self._sync_votes()
+        if self._guard(lambda: self.board().unvote(self.voter.value, self.candidate_pick.value or "")):
+            self._sync_votes()
 
     def _on_converge(self, _b=None) -> None:
+        if not self._guard(lambda: None):
+            return
         chosen = self.board().converge(self.converge_n.value)
         self.on_converged(self.board())
         self.say(f"收敛为：{'、'.join(chosen)}")
