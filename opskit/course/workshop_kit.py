@@ -388,7 +388,8 @@ class CanvasBase:
 
         set_theme()  # the canvas's chart renders Chinese with the kit's font, as in the chapters
         self.w = w
-        self.team = w.Text(value=self.state.team_name, description="小组名称", placeholder="例如：第一组")
+        self.team = w.Text(value=self.state.team_name, description="小组名称", placeholder="例如：第一组",
+                           continuous_update=False)  # synced on Enter or leaving the field
         self.team.observe(self._on_team, names="value")
         self.live = w.HTML()
         self.chart = w.HTML()
@@ -480,6 +481,7 @@ class CanvasBase:
     # --- group --------------------------------------------------------------------------------
     def _on_team(self, _change=None) -> None:
         self.state.team_name = self.team.value.strip()
+        self.refresh()  # the chart's title and the downloads carry the name
         self.say(f"小组名称：{self.state.team_name}（导出的文件名与内容都带上它）")
 
     # --- votes -------------------------------------------------------------------------------
