@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 
-.PHONY: run test lab notebooks data bench clean help
+.PHONY: run test lab notebooks data bench clean help workshop
 
 help:
 	@echo "make run        安装（首次）并在演示数据上执行全部章节，生成 build/html/index.html"
 	@echo "make test       运行全部测试"
 	@echo "make lab        打开 JupyterLab（中文界面）"
+	@echo "make workshop   把共创画布作为本机网页应用打开（CH=03 或 CH=11，默认 03）"
 	@echo "make notebooks  重新执行章节与练习笔记本并保存输出（修改笔记本后使用）"
 	@echo "make data       按文档中的种子重新生成内置演示数据与数据说明"
 	@echo "make bench      运行规模基准测试（100 万用户、1000 万订单）"
@@ -39,6 +40,10 @@ test: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+CH ?= 03
+workshop: $(STAMP)
+	$(VENV)/bin/opskit workshop $(CH)
 
 notebooks: $(STAMP)
 	$(PY) -m opskit.course.maintain execute-all

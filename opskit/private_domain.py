@@ -336,3 +336,107 @@ def content_table(touches: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
     for flag, rate in (("clicks", "click_rate"), ("muted", "mute_rate"), ("unsubscribed", "unsubscribe_rate")):
         table[rate] = table[flag] / table["touches"]
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# The economics of a private-domain plan for one target segment (chapter 11's workshop)
+
+ECONOMICS_STEPS = ("reach", "joined", "active", "converted")
+
+
+def member_steps(members: pd.DataFrame, touches: pd.DataFrame, conversions: pd.DataFrame, *,
+                 engage_days: int = 14, convert_days: int = 30, value_days: int = 90, as_of=None) -> pd.DataFrame:
+    """One row per member (first join) with full funnel windows: ``engaged`` and ``converted`` flags
+    (the rules of :func:`funnel`), ``value_orders`` / ``value_amount`` bought from ``conversions``
+    within ``value_days`` of joining and ``full_value`` (that window is complete). Named query
+    ``private_member_steps``; indexed by user_id, so any segment is a filter of the same rows."""
+    cutoff = _cutoff(members["join_time"], as_of)
+    amount = conversions["amount"] if "amount" in conversions else pd.Series(0.0, index=conversions.index)
+    table = engine.run("private_member_steps", {"engage_days": int(engage_days), "convert_days": int(convert_days),
+                                                "value_days": int(value_days), "as_of": cutoff},
+                       members=members[["user_id", "join_time"]],
+                       touches=touches[["user_id", "touch_time", "clicked"]],
+                       conversions=pd.DataFrame({"user_id": conversions["user_id"],
+                                                 "order_time": conversions["order_time"], "amount": amount},
+                                                copy=False))
+    return table.set_index("user_id")
+
+
+def segment_rates(steps: pd.DataFrame, segment, *, members: pd.DataFrame | None = None,
+                  sources: pd.DataFrame | None = None, touchpoints=None, value_days: int = 90,
+                  as_of=None) -> pd.Series:
+    """The measured step rates and unit values of one segment's members (rows of :func:`member_steps`
+    whose user_id is in ``segment``).
+
+    * ``joined, engaged, converted`` and ``active_rate`` (= engage rate) and ``convert_rate``;
+    * ``join_reach, join_joins, join_rate, cost_per_reach`` of the chosen 引流 ``touchpoints``
+      (all when None) from ``sources`` (reach is counted per touchpoint, not per user, so the join
+      rate is the touchpoints' rate, not the segment's own);
+    * ``orders_per_converter`` and ``aov`` over ``value_days`` after joining, among converters with
+      a complete window (``value_converters`` of them);
+    * ``stay_months``: expected months in the group during those ``value_days`` (the integral of the
+      Kaplan–Meier stay curve of the segment's members, :func:`stay_curve`).
+    Missing inputs give NaN, never an exception.
+    """
+    mine = steps[steps.index.isin(pd.Index(segment))]
+    joined, engaged, converted = len(mine), int(mine["engaged"].sum()), int(mine["converted"].sum())
+    out = {"joined": joined, "engaged": engaged, "converted": converted,
+           "active_rate": engaged / joined if joined else np.nan,
+           "convert_rate": converted / engaged if engaged else np.nan}
+    valued = mine[(mine["converted"] == 1) & (mine["full_value"] == 1)]
+    orders = float(valued["value_orders"].sum())
+    out.update(value_converters=len(valued), orders_per_converter=orders / len(valued) if len(valued) else np.nan,
+               aov=float(valued["value_amount"].sum()) / orders if orders else np.nan)
+    out.update(join_reach=np.nan, join_joins=np.nan, join_rate=np.nan, cost_per_reach=np.nan)
+    if sources is not None and len(sources) and members is not None and "source" in members:
+        table = touchpoint_table(members, sources, as_of=as_of)
+        if touchpoints:
+            table = table.reindex([t for t in touchpoints if t in table.index])
+        if len(table) and table["reach"].sum() > 0:
+            reach, joins, cost = table["reach"].sum(), table["joins"].sum(), table["cost"].sum()
+            out.update(join_reach=float(reach), join_joins=float(joins), join_rate=joins / reach,
+                       cost_per_reach=cost / reach)
+    out["stay_months"] = np.nan
+    if members is not None and "leave_time" in members and joined:
+        own = members[members["user_id"].isin(mine.index)]
+        curve = stay_curve(own, by=None, as_of=as_of, max_days=int(value_days))["all"]
+        out["stay_months"] = float(curve.iloc[:-1].sum() / 30)
+    return pd.Series(out, dtype=float)
+
+
+def plan_economics(reach: float, join_rate: float, active_rate: float, convert_rate: float, *,
+                   cost_per_reach: float, nurture_cost_per_member_month: float, stay_months: float,
+                   offer_cost: float, orders_per_converter: float, aov: float, margin_rate: float,
+                   incremental_share: float, months: float) -> pd.Series:
+    """The economics of reaching ``reach`` people of a segment over ``months``: 触达 → 入群 → 互动 → 成交.
+
+    joined = reach × join_rate; active = joined × active_rate; converted = active × convert_rate.
+    Costs per step: 引流 reach × cost_per_reach; 培育 joined × stay_months × nurture cost per member-month;
+    转化 converted × offer_cost. Incremental margin = converted × orders_per_converter × aov ×
+    margin_rate × incremental_share (only the share of the converters' orders the group caused).
+    net = incremental margin − total cost; roi = incremental margin ÷ total cost; payback_months =
+    the up-front cost (引流 + 转化) ÷ (monthly margin − monthly 培育 cost), inf when it never pays back.
+    Every identity of the tree (converted = reach × rates, total = sum of steps) holds exactly.
+    """
+    joined = reach * join_rate
+    active = joined * active_rate
+    converted = active * convert_rate
+    cost_reach = reach * cost_per_reach
+    cost_nurture = joined * stay_months * nurture_cost_per_member_month
+    cost_convert = converted * offer_cost
+    total = cost_reach + cost_nurture + cost_convert
+    per_converter = orders_per_converter * aov * margin_rate * incremental_share
+    margin = converted * per_converter
+    monthly_gain = (margin - cost_nurture) / months if months > 0 else np.nan
+    upfront = cost_reach + cost_convert
+    payback = upfront / monthly_gain if monthly_gain > 0 else np.inf
+    return pd.Series({
+        "reach": reach, "joined": joined, "active": active, "converted": converted,
+        "join_rate": join_rate, "active_rate": active_rate, "convert_rate": convert_rate,
+        "cost_reach": cost_reach, "cost_nurture": cost_nurture, "cost_convert": cost_convert, "total_cost": total,
+        "cost_per_join": cost_reach / joined if joined else np.nan,
+        "cost_per_active": (cost_reach + cost_nurture) / active if active else np.nan,
+        "cost_per_conversion": total / converted if converted else np.nan,
+        "margin_per_converter": per_converter, "incremental_margin": margin, "net": margin - total,
+        "roi": margin / total if total else np.nan, "payback_months": payback,
+    })

@@ -333,6 +333,20 @@ _REGISTERED: list[Chapter] = [
         ),
         required_any=("homepage_slots", "homepage_impressions"),
     ),
+    Chapter(
+        "11", "11_workshop_private_domain", "探讨共创2：私域运营体系搭建",
+        "小组共创：从数据中选目标客群（标签、RFM、生命周期），设计引流、培育与转化，用实测的触达 → 入群 → 互动 → 成交比率"
+        "算经济账（每步成本、增量毛利、回本），标出超出数据的假设，写有责任人与护栏的 KPI 树，全场投票并导出。",
+        required=("wecom_members", "wecom_touches"),
+        sections=(
+            Section("共创规则与准备"),
+            Section("选择目标客群", ("wecom_members", "wecom_touches"), optional=("users", "orders", "wecom_orders")),
+            Section("引流、培育与转化设计", ("wecom_members", "wecom_touches"), optional=("wecom_sources",)),
+            Section("经济账计算器", ("wecom_members", "wecom_touches"), optional=("wecom_sources", "wecom_orders")),
+            Section("KPI 树、责任人与护栏", ("wecom_members", "wecom_touches")),
+            Section("全场投票与导出", ("wecom_members", "wecom_touches")),
+        ),
+    ),
 ]
 
 CHAPTERS: tuple[Chapter, ...] = tuple(sorted(_REGISTERED, key=lambda ch: ch.number))

@@ -66,6 +66,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     site = sub.add_parser("site", help="在演示数据上执行全部章节并生成课程网站（make run 调用）")
     site.add_argument("--out", metavar="DIR", default="build/html", help="网站输出文件夹")
+
+    shop = sub.add_parser("workshop", help="把探讨共创的画布（第 03 或 11 章）作为本机网页应用打开（Voila）")
+    shop.add_argument("chapter", metavar="CHAPTER", choices=("03", "11"), help="03 或 11")
+    shop.add_argument("--port", type=int, default=8866, help="本机端口（默认 8866）")
     return parser
 
 
@@ -181,7 +185,21 @@ def _cmd_sql(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site, "sql": _cmd_sql}
+
+def _cmd_workshop(args) -> int:
+    import subprocess
+
+    from opskit.course.chapters import find
+    from opskit.course.workshop_kit import voila_command
+
+    print(f"共创画布：第 {args.chapter} 章，地址 http://127.0.0.1:{args.port}/ （只在本机；"
+          "首次打开要执行整章，约 15–30 秒）。按 Ctrl-C 停止。", flush=True)
+    command, env = voila_command(find(args.chapter).notebook, args.port)
+    return subprocess.call(command, env=env)
+
+
+COMMANDS = {"list": _cmd_list, "run": _cmd_run, "validate": _cmd_validate, "site": _cmd_site, "sql": _cmd_sql,
+            "workshop": _cmd_workshop}
 
 
 class _Terminated(BaseException):

@@ -1,20 +1,23 @@
-"""The data-system workshop canvas (探讨共创：精细化运营数据体系设计).
+"""The data-system workshop canvas (探讨共创1：精细化运营数据体系设计), built on
+:mod:`opskit.course.workshop_kit`.
 
-A team records its North Star, metric tree and KPI list in a :class:`WorkshopState`; the state
-exports to Markdown (to share) and JSON (to reload exactly). :class:`DataSystemCanvas` is the
-ipywidgets editor used live in the workshop: it edits the state, computes the chosen metrics on the
-data with :mod:`opskit.metrics`, checks the tree's identities and writes both export files.
+A group records its North Star, metric tree, KPI list (with owners, targets and guardrails) and its
+votes in a :class:`WorkshopState`; the state exports to Markdown (to share) and JSON (to reload
+exactly). :class:`DataSystemCanvas` is the ipywidgets editor used live in the workshop: it edits the
+state, computes the chosen metrics on the data with :mod:`opskit.metrics`, checks the tree's
+identities, redraws its chart and offers both files as browser downloads.
 
 The tree is plain data: a list of :class:`TreeNode` (metric id, parent id, and the operator that
 combines the node's children), so it serialises to JSON; :func:`to_metric` converts it to an
-:class:`opskit.metric_tree.Metric`, whose ``evaluate`` is used for the identity checks. Tree lines use the form ``gmv = buyers * orders_per_buyer * aov``.
+:class:`opskit.metric_tree.Metric`, whose ``evaluate`` is used for the identity checks. Tree lines
+use ids or the catalog's Chinese names: ``gmv = buyers * orders_per_buyer * aov`` or
+``成交额 = 下单用户数 × 人均订单数 × 客单价``.
 """
 
 from __future__ import annotations
 
+import html
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,26 +25,18 @@ import numpy as np
 import pandas as pd
 
 from opskit import metrics
+from opskit.course import workshop_kit as kit
+from opskit.course.workshop_kit import FREQUENCIES, KPI, OPERATORS, TreeNode, VoteBoard  # noqa: F401 - API
 from opskit.metric_tree import Metric, evaluate
 
 CRITERIA = ("反映用户价值", "领先于收入", "可被运营动作影响", "可衡量、口径清楚")
-FREQUENCIES = ("日", "周", "月", "季")
-OPERATORS = ("*", "+", "/")
+TOPIC = "data_system"
+NORTH_STAR_VOTE = "北极星候选"
 
 
-@dataclass
-class TreeNode:
-    metric: str
-    parent: str | None = None
-    op: str | None = None  # how this node's children combine into it
-
-
-@dataclass
-class KPI:
-    metric: str
-    owner: str = ""
-    target: float | None = None
-    frequency: str = "月"
+def glossary() -> kit.Glossary:
+    """The metric catalog's names, for the tree language."""
+    return kit.Glossary({m: d.label for m, d in metrics.METRICS.items()})
 
 
 @dataclass
@@ -53,10 +48,11 @@ class WorkshopState:
     criteria: dict[str, int] = field(default_factory=lambda: {c: 3 for c in CRITERIA})
     tree: list[TreeNode] = field(default_factory=list)
     kpis: list[KPI] = field(default_factory=list)
+    votes: list[VoteBoard] = field(default_factory=list)
 
     # --- tree helpers ---------------------------------------------------------------------
     def children(self, metric: str) -> list[str]:
-        return [n.metric for n in self.tree if n.parent == metric]
+        return kit.children(self.tree, metric)
 
     def node(self, metric: str) -> TreeNode | None:
         return next((n for n in self.tree if n.metric == metric), None)
@@ -66,7 +62,8 @@ class WorkshopState:
 
     def metric_ids(self) -> list[str]:
         """Every metric the state mentions, North Star first."""
-        ids = [self.north_star] + [n.metric for n in self.tree] + [k.metric for k in self.kpis]
+        ids = ([self.north_star] + [n.metric for n in self.tree] + [k.metric for k in self.kpis]
+               + [k.guardrail for k in self.kpis])
         return [i for i in dict.fromkeys(ids) if i]
 
     # --- serialisation --------------------------------------------------------------------
@@ -76,8 +73,9 @@ class WorkshopState:
     @classmethod
     def from_dict(cls, d: dict) -> WorkshopState:
         d = dict(d)
-        d["tree"] = [TreeNode(**n) for n in d.get("tree", [])]
-        d["kpis"] = [KPI(**k) for k in d.get("kpis", [])]
+        d["tree"] = kit.tree_from(d.get("tree", []))
+        d["kpis"] = kit.kpis_from(d.get("kpis", []))
+        d["votes"] = kit.boards_from(d.get("votes", []))
         return cls(**d)
 
     def to_json(self) -> str:
@@ -91,7 +89,8 @@ class WorkshopState:
         """The workshop result as Markdown; ``values`` (period × metric id) adds latest values."""
         latest = _latest(values)
         ns = _label(self.north_star)
-        lines = [f"# {self.team_name or '（未命名团队）'}：精细化运营数据体系", "",
+        lines = [f"# {self.team_name or '（未命名小组）'}：精细化运营数据体系", "",
+                 f"**小组**：{self.team_name or '（未命名小组）'}", "",
                  f"**业务**：{self.business or '（未填写）'}", "", "## 北极星指标", "",
                  f"**{ns}**（`{self.north_star}`）" + (f"，最新值 {latest[self.north_star]}"
                                                       if self.north_star in latest else ""), ""]
@@ -101,17 +100,26 @@ class WorkshopState:
         lines += [f"| {c} | {s} |" for c, s in self.criteria.items()]
         lines += ["", "## 指标树", ""]
         lines += tree_lines(self) or ["（尚未搭建）"]
-        lines += ["", "## KPI 清单", "", "| 指标 | 口径 | 责任人 | 目标 | 频率 | 最新值 |", "|---|---|---|---:|---|---:|"]
+        lines += ["", "## KPI 清单", "", "| 指标 | 口径 | 责任人 | 目标 | 频率 | 护栏 | 最新值 |",
+                  "|---|---|---|---:|---|---|---:|"]
         for k in self.kpis:
             definition = metrics.METRICS[k.metric].definition if k.metric in metrics.METRICS else ""
+            guard = _label(k.guardrail) if k.guardrail else ""
             lines.append(f"| {_label(k.metric)} | {definition} | {k.owner} | {_fmt_target(k.metric, k.target)} | "
-                         f"{k.frequency} | "
-                         f"{latest.get(k.metric, '')} |")
-        return "\n".join(lines) + "\n"
+                         f"{k.frequency} | {guard} | {latest.get(k.metric, '')} |")
+        if self.votes:
+            lines += ["", "## 投票与收敛", ""]
+            for board in self.votes:
+                lines += board.markdown()
+        return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def _label(metric: str) -> str:
     return metrics.METRICS[metric].label if metric in metrics.METRICS else metric
+
+
+def _unit(metric: str) -> str:
+    return metrics.METRICS[metric].unit if metric in metrics.METRICS else ""
 
 
 def _latest(values: pd.DataFrame | None) -> dict[str, str]:
@@ -121,65 +129,24 @@ def _latest(values: pd.DataFrame | None) -> dict[str, str]:
     for col in values:
         s = values[col].dropna()
         if len(s):
-            unit = metrics.METRICS[col].unit if col in metrics.METRICS else ""
-            v = s.iloc[-1]
-            out[col] = f"{v:.1%}" if unit == "比例" else f"{v:,.4g} {unit}".strip()
+            out[col] = kit.fmt_number(s.iloc[-1], _unit(col))
     return out
 
 
 def tree_lines(state: WorkshopState) -> list[str]:
     """The tree as an indented Markdown list: ``- 成交额 = 下单用户数 × 人均订单数 × 客单价``."""
-    symbols = {"*": " × ", "+": " + ", "/": " ÷ "}
-
-    def walk(metric: str, depth: int) -> list[str]:
-        node, kids = state.node(metric), state.children(metric)
-        star = " ⭐北极星" if metric == state.north_star else ""
-        text = f"{'  ' * depth}- **{_label(metric)}**{star}"
-        if kids and node is not None and node.op:
-            text += " = " + symbols[node.op].join(_label(k) for k in kids)
-        return [text] + [line for k in kids for line in walk(k, depth + 1)]
-
-    return [line for root in state.roots() for line in walk(root, 0)]
+    return kit.tree_markdown(state.tree, _label, state.north_star)
 
 
 def parse_tree(text: str) -> list[TreeNode]:
-    """Parse lines such as ``gmv = buyers * orders_per_buyer * aov`` into tree nodes.
-
-    One operator per line; a child may itself appear on the left of a later line. Raises
-    ``ValueError`` with a Chinese message on a malformed line.
-    """
-    nodes: dict[str, TreeNode] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.split("#")[0].strip()
-        if not line:
-            continue
-        if line.count("=") != 1:
-            raise ValueError(f"第 {number} 行应为「父指标 = 子指标 运算符 子指标」：{raw!r}")
-        left, right = (p.strip() for p in line.split("="))
-        ops = {o for o in OPERATORS if o in right}
-        if len(ops) != 1:
-            raise ValueError(f"第 {number} 行要用且只用一种运算符（* + /）：{raw!r}")
-        op = ops.pop()
-        kids = [k.strip() for k in right.split(op)]
-        if not left or not all(kids) or (op == "/" and len(kids) != 2):
-            raise ValueError(f"第 {number} 行的指标不完整：{raw!r}")
-        parent = nodes.setdefault(left, TreeNode(left))
-        parent.op = op
-        for k in kids:
-            if k in nodes and nodes[k].parent not in (None, left):
-                raise ValueError(f"第 {number} 行：{k} 已经是 {nodes[k].parent} 的子指标")
-            nodes.setdefault(k, TreeNode(k)).parent = left
-    return list(nodes.values())
+    """Parse tree lines written with metric ids or the catalog's Chinese names (see
+    :func:`opskit.course.workshop_kit.parse_tree`)."""
+    return kit.parse_tree(text, glossary())
 
 
-def format_tree(state: WorkshopState) -> str:
-    """Inverse of :func:`parse_tree`."""
-    out = []
-    for n in state.tree:
-        kids = state.children(n.metric)
-        if kids and n.op:
-            out.append(f"{n.metric} = {f' {n.op} '.join(kids)}")
-    return "\n".join(out)
+def format_tree(state: WorkshopState, chinese: bool = False) -> str:
+    """Inverse of :func:`parse_tree` (ids, or the Chinese names with ``chinese=True``)."""
+    return kit.format_tree(state.tree, glossary() if chinese else None)
 
 
 def check_identities(state: WorkshopState, values: pd.DataFrame) -> pd.DataFrame:
@@ -215,16 +182,24 @@ def to_metric(state: WorkshopState, root: str | None = None) -> Metric:
 
     def build(metric: str) -> Metric:
         node, kids = state.node(metric), state.children(metric)
-        unit = metrics.METRICS[metric].unit if metric in metrics.METRICS else ""
         if kids and node is not None and node.op:
-            return Metric(metric, _label(metric), node.op, tuple(build(k) for k in kids), unit)
-        return Metric(metric, _label(metric), unit=unit)
+            return Metric(metric, _label(metric), node.op, tuple(build(k) for k in kids), _unit(metric))
+        return Metric(metric, _label(metric), unit=_unit(metric))
 
     return build(root)
 
 
 def demo_state() -> WorkshopState:
-    """The pre-filled state for the demo company 鲜选."""
+    """The pre-filled state for the demo company 鲜选, with the North Star vote of five members."""
+    candidates = ["buyers", "gmv", "active_users", "repeat_rate", "retention_30d"]
+    board = VoteBoard(NORTH_STAR_VOTE, [_label(m) for m in candidates], dots=3, votes={
+        "运营 王": [_label("buyers"), _label("buyers"), _label("repeat_rate")],
+        "产品 李": [_label("active_users"), _label("buyers"), _label("retention_30d")],
+        "数据 赵": [_label("buyers"), _label("retention_30d"), _label("gmv")],
+        "品类 孙": [_label("gmv"), _label("buyers"), _label("repeat_rate")],
+        "负责人 周": [_label("buyers"), _label("active_users"), _label("retention_30d")],
+    })
+    board.converge(1)
     return WorkshopState(
         team_name="鲜选增长小组",
         business="生鲜与日用品到家 App（会员 + 企微社群）",
@@ -233,9 +208,12 @@ def demo_state() -> WorkshopState:
                   "拉新、首单转化、复购召回都能直接推动它，口径简单可每天监测。",
         criteria={"反映用户价值": 4, "领先于收入": 4, "可被运营动作影响": 5, "可衡量、口径清楚": 5},
         tree=parse_tree("gmv = buyers * orders_per_buyer * aov\nbuyers = new_buyers + returning_buyers"),
-        kpis=[KPI("new_buyers", "拉新运营", None, "月"), KPI("repeat_rate", "会员运营", None, "月"),
-              KPI("aov", "品类运营", None, "月"), KPI("paid_cac", "渠道投放", None, "月"),
-              KPI("retention_30d", "用户运营", None, "月")],
+        kpis=[KPI("new_buyers", "拉新运营", None, "月", "paid_cac"),
+              KPI("repeat_rate", "会员运营", None, "月", "aov"),
+              KPI("aov", "品类运营", None, "月", "repeat_rate"),
+              KPI("paid_cac", "渠道投放", None, "月", "new_buyers"),
+              KPI("retention_30d", "用户运营", None, "月", "")],
+        votes=[board],
     )
 
 
@@ -248,97 +226,100 @@ def baseline_target(base: float, metric: "metrics.MetricDef") -> float:
 
 
 def _fmt_target(metric: str, target: float | None) -> str:
-    if target is None:
-        return ""
-    unit = metrics.METRICS[metric].unit if metric in metrics.METRICS else ""
-    return f"{target:.1%}" if unit == "比例" else f"{target:,.4g}"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return "" if target is None else kit.fmt_number(target, _unit(metric))
 
 
 def export(state: WorkshopState, folder: str | Path, values: pd.DataFrame | None = None,
-           stem: str = "data_system") -> tuple[Path, Path]:
-    """Write ``<stem>.md`` and ``<stem>.json`` into ``folder``; each file is written atomically
-    (temporary file + rename), so a reader never sees half a file."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    md_path, json_path = folder / f"{stem}.md", folder / f"{stem}.json"
-    md_text, json_text = state.to_markdown(values), state.to_json()
-    _atomic_write(json_path, json_text)
-    _atomic_write(md_path, md_text)
-    return md_path, json_path
+           stem: str | None = None) -> tuple[Path, Path]:
+    """Write ``<小组>_data_system.md`` and ``.json`` into ``folder`` (atomically); the group's name
+    in the file names keeps groups sharing a folder from overwriting each other."""
+    return kit.write_exports(folder, stem or kit.file_stem(state.team_name, TOPIC), state.to_markdown(values),
+                             state.to_json())
 
 
 def load(path: str | Path) -> WorkshopState:
     return WorkshopState.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-class DataSystemCanvas:
-    """ipywidgets editor of a :class:`WorkshopState` with live metric values and export buttons.
+class DataSystemCanvas(kit.CanvasBase):
+    """ipywidgets editor of a :class:`WorkshopState` with live metric values, a chart that follows
+    the canvas, votes, editable KPI rows, downloads and loading a saved JSON.
 
-    ``canvas.widget`` is the box to display; ``canvas.state`` the current state; ``canvas.values``
-    the metrics of the state computed on ``data`` (period × metric id).
+    ``canvas`` (displayed) is the app; ``canvas.state`` the current state; ``canvas.values`` the
+    metrics of the state computed on ``data`` (period × metric id). Where no kernel draws widgets
+    (the static site, nbval) the display falls back to a readable HTML summary.
     """
+
+    topic = TOPIC
 
     def __init__(self, data, state: WorkshopState | None = None, export_dir: str | Path = "",
                  period: str = "month"):
         import ipywidgets as w
 
-        self.data, self.period = data, period
+        self.data, self.period, self.export_dir = data, period, export_dir
         self.state = state if state is not None else demo_state()
         self._cache: dict[str, pd.Series] = {}
-        avail = metrics.available(data)
-        options = [(f"{metrics.METRICS[i].label}（{i}）", i) for i in avail]
-        ns = self.state.north_star if self.state.north_star in avail else (avail[0] if avail else None)
-        self.state.north_star = ns or ""
-        self.team = w.Text(value=self.state.team_name, description="团队")
+        self._syncing = False
+        self.avail = metrics.available(data)
+        self.options = [(f"{metrics.METRICS[i].label}（{i}）", i) for i in self.avail]
+        if self.state.north_star not in self.avail:
+            self.state.north_star = self.avail[0] if self.avail else ""
         self.business = w.Text(value=self.state.business, description="业务")
-        self.north_star = w.Dropdown(options=options, value=ns, description="北极星")
+        self.north_star = w.Dropdown(options=self.options, value=self.state.north_star or None, description="北极星")
+        self.north_star.add_class("opskit-north-star")
         self.rationale = w.Textarea(value=self.state.rationale, description="理由", layout=w.Layout(width="95%"))
         self.criteria = {c: w.IntSlider(value=self.state.criteria.get(c, 3), min=1, max=5, description=c,
                                         style={"description_width": "10em"}) for c in CRITERIA}
-        self.tree_text = w.Textarea(value=format_tree(self.state), description="指标树",
-                                    layout=w.Layout(width="95%", height="6em"))
+        self.tree_text = w.Textarea(value=format_tree(self.state, chinese=True), description="指标树",
+                                    layout=w.Layout(width="95%", height="7em"))
         self.tree_msg = w.HTML()
-        self.kpi_metric = w.Dropdown(options=options, description="KPI 指标")
-        self.kpi_owner = w.Text(description="责任人")
-        self.kpi_target = w.Text(description="目标", placeholder="可留空")
-        self.kpi_freq = w.Dropdown(options=FREQUENCIES, value="月", description="频率")
-        self.add_kpi = w.Button(description="添加 KPI")
-        self.remove_kpi = w.Button(description="删除最后一条")
-        self.kpi_table = w.HTML()
-        self.live = w.HTML()
-        self.folder = w.Text(value=str(export_dir), description="导出到", placeholder="文件夹路径")
-        self.export_button = w.Button(description="导出 Markdown + JSON", button_style="primary")
-        self.status = w.HTML()
         self.missing = w.HTML(self._missing_note())
-
-        for widget in (self.team, self.business, self.north_star, self.rationale, *self.criteria.values()):
+        for widget in (self.business, self.north_star, self.rationale, *self.criteria.values()):
             widget.observe(self._on_change, names="value")
         self.tree_text.observe(self._on_tree, names="value")
-        self.add_kpi.on_click(self._on_add_kpi)
-        self.remove_kpi.on_click(self._on_remove_kpi)
-        self.export_button.on_click(self.on_export)
-        self.widget = w.Tab(children=[
-            w.VBox([self.team, self.business, self.north_star, self.rationale, *self.criteria.values()]),
-            w.VBox([self.tree_text, self.tree_msg]),
-            w.VBox([w.HBox([self.kpi_metric, self.kpi_owner]), w.HBox([self.kpi_target, self.kpi_freq]),
-                    w.HBox([self.add_kpi, self.remove_kpi]), self.kpi_table]),
-            w.VBox([self.live, self.missing]),
-            w.VBox([self.folder, self.export_button, self.status]),
-        ])
-        for i, title in enumerate(("1 北极星", "2 指标树", "3 KPI", "实时数值", "导出")):
-            self.widget.set_title(i, title)
+        self._build()
         self.refresh()
+
+    # --- what the kit asks of a canvas -------------------------------------------------------
+    def own_tabs(self):
+        w = self.w
+        help_text = w.HTML("<small>每行一个拆解，可写中文指标名或 id，运算符 × + ÷（或 * + /），例如："
+                           "<code>成交额 = 下单用户数 × 人均订单数 × 客单价</code></small>")
+        return [("1 北极星", w.VBox([self.business, self.north_star, self.rationale, *self.criteria.values()])),
+                ("2 指标树", w.VBox([help_text, self.tree_text, self.tree_msg, self.missing]))]
+
+    def metric_options(self):
+        return self.options
+
+    def label(self, metric: str) -> str:
+        return _label(metric)
+
+    def unit(self, metric: str) -> str:
+        return _unit(metric)
+
+    def latest(self, metric: str) -> str:
+        s = self._series(metric)
+        return kit.fmt_number(s.dropna().iloc[-1], _unit(metric)) if s is not None and s.notna().any() else ""
+
+    def markdown(self) -> str:
+        return self.state.to_markdown(self.values)
+
+    def state_from_json(self, text: str) -> WorkshopState:
+        return WorkshopState.from_json(text)
+
+    def sync_own(self) -> None:
+        self._syncing = True
+        try:
+            s = self.state
+            self.business.value, self.rationale.value = s.business, s.rationale
+            if s.north_star in self.avail:
+                self.north_star.value = s.north_star
+            for c, slider in self.criteria.items():
+                slider.value = s.criteria.get(c, 3)
+            self.tree_text.value = format_tree(s, chinese=True)
+            self.tree_msg.value = ""
+        finally:
+            self._syncing = False
 
     # --- computation ----------------------------------------------------------------------
     def _series(self, metric: str) -> pd.Series | None:
@@ -360,62 +341,86 @@ class DataSystemCanvas:
         items = "；".join(f"{metrics.METRICS[m].label}（缺少 {'、'.join(t)}）" for m, t in gone.items())
         return f"<p>以下指标缺少数据表，暂不可用：{items}</p>"
 
-    def refresh(self) -> None:
+    def live_html(self) -> str:
         values = self.values
         latest = _latest(values)
-        rows = "".join(f"<tr><td>{_label(m)}</td><td>{latest.get(m, '不可用')}</td></tr>"
-                       for m in self.state.metric_ids())
+        ns = self.state.north_star
+        head = (f"<p class='opskit-live-north-star'>北极星 <b>{html.escape(_label(ns))}</b>："
+                f"<b>{latest.get(ns, '不可用')}</b></p>")
+        rows = [[html.escape(_label(m)) + ("（北极星）" if m == ns else ""), latest.get(m, "不可用")]
+                for m in self.state.metric_ids()]
         ident = check_identities(self.state, values)
-        checks = "".join(f"<tr><td>{r['恒等式']}</td><td>{r['成立']}</td></tr>" for _, r in ident.iterrows())
-        self.live.value = (f"<b>最新一期数值</b><table>{rows}</table>"
-                           f"<b>指标树恒等式检查</b><table>{checks}</table>")
-        kpis = "".join(f"<tr><td>{_label(k.metric)}</td><td>{k.owner}</td><td>{_fmt_target(k.metric, k.target)}"
-                       f"</td><td>{k.frequency}</td><td>{latest.get(k.metric, '')}</td></tr>" for k in self.state.kpis)
-        self.kpi_table.value = ("<table><tr><th>指标</th><th>责任人</th><th>目标</th><th>频率</th><th>最新值</th></tr>"
-                                f"{kpis}</table>")
+        checks = [[html.escape(r["恒等式"]), r["成立"]] for _, r in ident.iterrows()]
+        return (head + kit.html_table(rows, ["指标", "最新一期"])
+                + "<b>指标树恒等式检查</b>" + kit.html_table(checks, ["恒等式", "成立"]))
+
+    def draw(self):
+        """The North Star and the tree's first level over the periods (index = 100 at the start)."""
+        import matplotlib.pyplot as plt
+
+        from opskit import viz
+
+        values = self.values
+        ns = self.state.north_star
+        shown = [m for m in dict.fromkeys([ns, *self.state.roots(),
+                                           *[k for r in self.state.roots() for k in self.state.children(r)]])
+                 if m in values and values[m].notna().sum() >= 2][:5]
+        if not shown:
+            return None
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+        for m, color in zip(shown, viz.PALETTE):
+            s = values[m].dropna()
+            ax.plot(s.index, s / s.iloc[0] * 100, color=color, lw=3 if m == ns else 1.5, label=_label(m))
+        ax.set(title=f"北极星「{_label(ns)}」与指标树第一层（首期 = 100）", ylabel="指数")
+        ax.legend(fontsize=8, loc="upper left")
+        return fig
+
+    def summary_html(self) -> str:
+        s = self.state
+        latest = _latest(self.values)
+        lines = [f"<p><b>{html.escape(s.team_name or '（未命名小组）')}</b> 的数据体系画布（交互版在 JupyterLab 或 "
+                 f"<code>make workshop</code> 中打开）。北极星：<b>{html.escape(_label(s.north_star))}</b>"
+                 f"（最新 {latest.get(s.north_star, '不可用')}）。</p>",
+                 "<p>指标树：</p><ul>" + "".join(f"<li>{html.escape(line.strip()[2:]).replace('**', '')}</li>"
+                                               for line in tree_lines(s)) + "</ul>"]
+        rows = [[html.escape(_label(k.metric)), html.escape(k.owner), _fmt_target(k.metric, k.target), k.frequency,
+                 html.escape(_label(k.guardrail)) if k.guardrail else "—", latest.get(k.metric, "—")] for k in s.kpis]
+        lines.append(kit.html_table(rows, ["KPI", "责任人", "目标", "频率", "护栏", "最新值"]))
+        for board in s.votes:
+            tally = board.tally()
+            lines.append(f"<p>投票「{html.escape(board.topic)}」：{board.participants()} 人，"
+                         + "；".join(f"{html.escape(c)} {n} 票" for c, n in tally.items())
+                         + (f"；收敛为 <b>{html.escape('、'.join(board.chosen))}</b>" if board.chosen else "") + "。</p>")
+        return "".join(lines)
+
+    def on_converged(self, board: VoteBoard) -> None:
+        """A converged North Star vote sets the North Star, when the choice is a computable metric."""
+        if board.topic != NORTH_STAR_VOTE or not board.chosen:
+            return
+        by_label = {_label(m): m for m in self.avail}
+        chosen = by_label.get(board.chosen[0], board.chosen[0])
+        if chosen in self.avail:
+            self.north_star.value = chosen
 
     # --- callbacks --------------------------------------------------------------------------
     def _on_change(self, _change=None) -> None:
+        if self._syncing:
+            return
         s = self.state
-        s.team_name, s.business, s.rationale = self.team.value, self.business.value, self.rationale.value
+        s.business, s.rationale = self.business.value, self.rationale.value
         s.north_star = self.north_star.value or ""
         s.criteria = {c: int(sl.value) for c, sl in self.criteria.items()}
         self.refresh()
 
     def _on_tree(self, _change=None) -> None:
+        if self._syncing:
+            return
         try:
             tree = parse_tree(self.tree_text.value)
         except ValueError as exc:
-            self.tree_msg.value = f"<span style='color:#d62828'>{exc}</span>"
+            self.tree_msg.value = f"<span style='color:#d62828'>{html.escape(str(exc))}（画布保留上一版指标树）</span>"
             return
         unknown = [n.metric for n in tree if n.metric not in metrics.METRICS]
         self.state.tree = tree
         self.tree_msg.value = (f"未知指标（不在目录中，无法计算）：{'、'.join(unknown)}" if unknown else "已更新")
         self.refresh()
-
-    def _on_add_kpi(self, _button=None) -> None:
-        text = self.kpi_target.value.strip().replace(",", "")
-        try:
-            target = float(text) if text else None
-        except ValueError:
-            self.status.value = f"目标应是数字：{self.kpi_target.value!r}"
-            return
-        self.state.kpis.append(KPI(self.kpi_metric.value, self.kpi_owner.value, target, self.kpi_freq.value))
-        self.refresh()
-
-    def _on_remove_kpi(self, _button=None) -> None:
-        if self.state.kpis:
-            self.state.kpis.pop()
-        self.refresh()
-
-    def on_export(self, _button=None) -> tuple[Path, Path] | None:
-        if not self.folder.value.strip():
-            self.status.value = "请先填写导出文件夹。"
-            return None
-        try:
-            paths = export(self.state, self.folder.value.strip(), self.values)
-        except OSError as exc:
-            self.status.value = f"导出失败：{exc}"
-            return None
-        self.status.value = f"已导出：{paths[0]} 和 {paths[1]}"
-        return paths
