@@ -8,6 +8,7 @@ from opskit.viz.charts import (
     bonding_curve,
     campaign_calendar,
     category_pyramid,
+    channel_monitor,
     economy_run,
     event_study,
     fee_sweep,
