@@ -126,10 +126,9 @@ def _cmd_list(_args) -> int:
 
 
 def _cmd_run(args) -> int:
-    from opskit.course.runner import parse_params, run_chapter
-
     from opskit.course.chapters import find
     from opskit.course.progress import CellProgress
+    from opskit.course.runner import parse_params, run_chapter
 
     no_input = False if args.show_code else (True if args.no_input else None)
     management = True if args.report else (False if args.course else None)

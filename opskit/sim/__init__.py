@@ -20,7 +20,6 @@ from opskit.sim.tables import read_table, write_world
 from opskit.sim.truths import TRUTHS
 from opskit.sim.world import DEMO_N_USERS, simulate
 
-
 #: The bundled demo data: ``datasets/`` of the checkout, or its copy inside an installed wheel.
 DEMO_DIR = ROOT / "datasets"
 
