@@ -96,7 +96,7 @@ def _build_parser() -> argparse.ArgumentParser:
     code = run.add_mutually_exclusive_group()
     code.add_argument("--no-input", action="store_true", default=None,
                       help="HTML 报告中隐藏代码（给了 --data 时默认隐藏）")
-    code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
+    code.add_argument("--show-code", action="store_true", help="输出带代码的完整课程章节（演示数据默认显示代码）")
     kind = run.add_mutually_exclusive_group()
     kind.add_argument("--report", action="store_true", default=None,
                       help="输出管理报告：结论、图表、关键表和决策，不含讲解与代码（给了 --data 时默认）")
@@ -131,7 +131,7 @@ def _cmd_run(args) -> int:
     from opskit.course.runner import parse_params, run_chapter
 
     no_input = False if args.show_code else (True if args.no_input else None)
-    management = True if args.report else (False if args.course else None)
+    management = True if args.report else (False if args.course or args.show_code else None)
     ch = find(args.chapter)
     progress = CellProgress.for_notebook(ch.notebook, f"第 {ch.number} 章 {ch.title}")
     try:

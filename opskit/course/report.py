@@ -185,6 +185,27 @@ def collected_tables(folder: Path) -> list[tuple[str, pd.DataFrame]]:
     return tables
 
 
+#: Sheet added when a chapter collected no key table on the data given (see :func:`monthly_kpis`).
+KPI_SHEET = "月度核心指标"
+
+
+def monthly_kpis(frames: dict[str, pd.DataFrame], as_of: str | None = None) -> pd.DataFrame | None:
+    """The monthly order KPIs of the data in scope (orders, buyers, GMV, AOV, new and repeat buyers;
+    ``metrics.kpis``), for the workbook of a run whose chapter collected no key table (e.g. chapter 00
+    on an orders export alone); None without orders."""
+    from opskit import metrics
+
+    orders, users = frames.get("orders"), frames.get("users")
+    if orders is None or orders.empty:
+        return None
+    if as_of:
+        orders = orders.loc[orders["order_time"] < pd.Timestamp(as_of)]
+        users = None if users is None else users.loc[users["register_time"] < pd.Timestamp(as_of)]
+    table = metrics.kpis(orders, users)
+    table.index = table.index.strftime("%Y-%m")
+    return table
+
+
 def write_workbook(path: Path, facts: list[tuple[str, str]], summary: pd.DataFrame,
                    tables: list[tuple[str, pd.DataFrame]]) -> None:
     """Write the 说明 sheet (facts, data summary, list of sheets) and one sheet per key table.
@@ -197,6 +218,8 @@ def write_workbook(path: Path, facts: list[tuple[str, str]], summary: pd.DataFra
         frame = excel_ready(frame)
         parts = max(1, -(-len(frame) // EXCEL_MAX_ROWS))
         note = f"{len(frame):,} 行" + (f"，超过 Excel 单表上限，分成 {parts} 张表" if parts > 1 else "")
+        if title == KPI_SHEET:
+            note = "本章在这份数据上没有生成关键表（所需的表缺失，相应小节已跳过），附上数据的月度核心指标；" + note
         for part in range(parts):
             sheets.append((title if parts == 1 else f"{title} ({part + 1})",
                            frame.iloc[part * EXCEL_MAX_ROWS:(part + 1) * EXCEL_MAX_ROWS]))
@@ -264,7 +287,12 @@ def _format_sheet(ws, header_rows=(1,), index_cols: int = 0) -> None:
             elif isinstance(value, datetime):
                 midnight = (value.hour, value.minute, value.second) == (0, 0, 0)
                 cell.number_format = "yyyy-mm-dd" if midnight else "yyyy-mm-dd hh:mm"
-            shown = len(f"{value:,.2f}") if isinstance(value, float) else _text_width(str(value))
+            if isinstance(value, float):
+                shown = len(f"{value:,.2f}")
+            elif isinstance(value, datetime):
+                shown = len(f"{value:%Y-%m-%d %H:%M}") if cell.number_format.endswith("mm") else 10
+            else:
+                shown = _text_width(str(value))
             widths[cell.column] = max(widths.get(cell.column, 0), shown)
     for column, width in widths.items():
         ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 60)

@@ -422,6 +422,7 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
                 env[TABLE_CACHE_ENV] = str(_cache_tables(tmp / "cache", data, frames, key))
             if key:
                 env[report.PSEUDONYM_ENV] = key
+            kpis = report.monthly_kpis(frames, params.get("as_of") or None)
             del frames, data, checked  # the kernel reads the Parquet cache; free the parent's copy
             staged = {ext: tmp / f"{ch.stem}.{ext}" for ext in ("ipynb", "html", "xlsx")}
             with _environment(env):
@@ -436,7 +437,10 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
             report.inject_header(staged["ipynb"], header)
             if not management:
                 to_html(staged["ipynb"], staged["html"], no_input=no_input)
-            report.write_workbook(staged["xlsx"], facts, summary, report.collected_tables(tmp / "tables"))
+            tables = report.collected_tables(tmp / "tables")
+            if not tables and kpis is not None:  # nothing collected on this data: the monthly KPIs
+                tables = [(report.KPI_SHEET, kpis)]
+            report.write_workbook(staged["xlsx"], facts, summary, tables)
             # Same file system, so each replace is atomic; nothing is moved until all three exist,
             # and signals wait until all three are moved, so an earlier report is never mixed.
             with _signals_deferred():
