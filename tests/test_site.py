@@ -15,7 +15,7 @@ def stored_execution(monkeypatch):
     """Use the committed, already executed notebooks instead of executing them again."""
     calls = []
 
-    def copy(notebook, output):
+    def copy(notebook, output, **_):
         calls.append(notebook)
         shutil.copy(notebook, output)
 
@@ -27,7 +27,7 @@ def stored_execution(monkeypatch):
 def built(tmp_path_factory):
     """One site built from the stored notebooks, shared by the page tests."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(site, "execute", lambda notebook, output: shutil.copy(notebook, output))
+    mp.setattr(site, "execute", lambda notebook, output, **_: shutil.copy(notebook, output))
     try:
         out = tmp_path_factory.mktemp("site")
         index = site.build_site(out / "html", progress=lambda line: None)
@@ -88,7 +88,7 @@ def test_failed_build_keeps_the_previous_site(monkeypatch, tmp_path):
     out.mkdir()
     (out / "index.html").write_text("old", encoding="utf-8")
 
-    def boom(notebook, output):
+    def boom(notebook, output, **_):
         raise RuntimeError("kernel died")
 
     monkeypatch.setattr(site, "execute", boom)

@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from opskit.course import chapters
+from opskit.course.progress import CellProgress
 from opskit.course.runner import copy_tree_atomic, execute
 
 TEMPLATES = Path(str(resources.files("opskit.course") / "site_templates"))
@@ -104,7 +105,11 @@ def _executed(notebook: Path, cache: Path, kit: str) -> tuple[Path, bool]:
     for stale in cache.glob(f"{notebook.stem}.*.ipynb"):
         stale.unlink()
     partial = target.with_suffix(".partial")
-    execute(notebook, partial)
+    progress = CellProgress.for_notebook(notebook, f"  执行 {notebook.stem}")
+    try:
+        execute(notebook, partial, progress=progress)
+    finally:
+        progress.close()
     partial.replace(target)
     return target, False
 

@@ -639,10 +639,11 @@ def regret_curves(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None
 def channel_monitor(monitor: pd.DataFrame, names: Mapping[str, str] | None = None, *, value: str = "cost_per_reg",
                     ncols: int = 3, title: str | None = None, ylabel: str = "元/注册"):
     """Small multiples of a per-channel weekly monitor (:func:`opskit.channels.weekly_monitor`): one panel
-    per channel with its value, its rolling baseline (dashed) and its flagged periods in red, so each
-    channel is read on its own scale instead of one tangle of lines. Returns the figure."""
+    per channel that has a value, with its rolling baseline (dashed) and its flagged periods in red, so
+    each channel is read on its own scale instead of one tangle of lines. Returns the figure."""
     names = names or {}
-    channels = sorted(monitor["channel_id"].astype(str).unique())
+    drawn = monitor.loc[monitor[value].notna()]  # channels without spend (organic, referral) have no value
+    channels = sorted(drawn["channel_id"].astype(str).unique())
     nrows = max(1, -(-len(channels) // ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.4 * nrows + 0.6), sharex=True, squeeze=False)
     for ax, channel in zip(axes.flat, channels):
@@ -655,8 +656,10 @@ def channel_monitor(monitor: pd.DataFrame, names: Mapping[str, str] | None = Non
         ax.set_title(f"{names.get(channel, channel)}（异常 {len(flagged)} 周）", fontsize=10)
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    for ax in list(axes.flat)[len(channels):]:
-        ax.set_visible(False)
+    for i in range(len(channels), nrows * ncols):
+        axes.flat[i].set_visible(False)
+        if i >= ncols:  # the panel above an empty cell keeps its dates
+            axes.flat[i - ncols].tick_params(axis="x", labelbottom=True, labelrotation=30, labelsize=8)
     for row in axes:
         row[0].set_ylabel(ylabel)
     handles = [plt.Line2D([], [], color=PALETTE[0], lw=1.1), plt.Line2D([], [], color=GREY, lw=1, ls="--"),
