@@ -54,7 +54,7 @@ def _venv(tmp_path_factory, wheel: Path, extra: str) -> tuple[Path, float]:
     made = _run(sys.executable, "-m", "venv", folder)
     assert made.returncode == 0, made.stderr
     target = f"{wheel}[{extra}]" if extra else str(wheel)
-    done = _run(folder / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", target,
+    done = _run(folder / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile", target,
                 timeout=1800)
     if done.returncode and any(word in done.stderr for word in OFFLINE):
         pytest.skip("the package index cannot be reached")
