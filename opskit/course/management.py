@@ -79,7 +79,7 @@ def _report_outputs(cell) -> list:
 
 
 def sections(nb) -> list[dict]:
-    """The report's sections: ``{"title", "outputs" (cells), "decisions" (texts)}`` in notebook order.
+    """The report's sections in notebook order: ``{"title", "cells" (each a list of outputs), "decisions"}``.
 
     Uses the cells tagged ``report`` when the chapter has any, else every code cell of a section."""
     tagged = any(is_tagged(c) for c in nb.cells)
@@ -110,7 +110,7 @@ def management_notebook(executed, chapter_title: str, header_markdown: str):
                                   "本报告只含结论、图表、关键表和建议的决策；方法讲解与代码见课程章节。"
                                   "关键表另见同名 Excel 文件。"),
              v4.new_markdown_cell(header_markdown.replace("## 报告说明", "## 数据范围", 1))]
-    for i, section in enumerate(sections(nb), 1):
+    for section in sections(nb):
         cells.append(v4.new_markdown_cell(f"## {section['title']}"))
         for outputs in section["cells"]:
             cell = v4.new_code_cell("", outputs=outputs)
@@ -119,10 +119,9 @@ def management_notebook(executed, chapter_title: str, header_markdown: str):
         if section["decisions"]:
             items = "\n".join(f"- {text}" for text in section["decisions"])
             cells.append(v4.new_markdown_cell(f"**建议的运营决策**\n\n{items}"))
-    report = v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {}),
-                                                    "language_info": nb.metadata.get("language_info", {}),
-                                                    "title": f"{chapter_title}：分析报告"})
-    return report
+    return v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {}),
+                                                  "language_info": nb.metadata.get("language_info", {}),
+                                                  "title": f"{chapter_title}：分析报告"})
 
 
 def render_html(report_nb) -> str:
