@@ -70,7 +70,7 @@ def test_report_html_is_one_offline_file_with_the_font_embedded():
     _, rep = _report_of("08")
     page = management.render_html(rep)
     assert "<script" not in page and not re.search(r"""(src|href)=["']?(https?:)?//""", page)
-    assert "data:font/woff;base64," in page and "OpskitCJK" in page
+    assert "data:font/woff;base64," in page and "OpskitCJK" in page and '<html lang="zh">' in page
     assert "<title>第 08 章 品类精细化运营：分析报告</title>" in page
 
 

@@ -89,7 +89,7 @@ def test_example_report_has_a_header_and_hides_code(example_run):
     assert "examples" in header and "列映射.yaml" in header and "运行时间" in header
     assert str(EXAMPLES.parent) not in header + html, "reports name files, never absolute local paths"
     assert "31,077" in header and "2025-01-01" in header and "2025-12-31" in header
-    assert "报告说明" in html and "跳过：缺少表 users" in html
+    assert "数据范围" in html and "跳过：缺少表 users" in html  # the management report
 
 
 def test_example_workbook_starts_with_the_notes_sheet(example_run):

@@ -129,7 +129,7 @@ def render_html(report_nb) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="opskit_report", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+                            language_code="zh", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(report_nb, resources={"opskit": {"style": ""}})
     style = embedded_style(body)
     return body.replace("</head>", f"<style>\n{style}\n</style>\n</head>", 1)

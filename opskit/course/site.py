@@ -158,7 +158,7 @@ def render(nb, nav: dict) -> str:
 
     nb = static_widgets(nb)
     nb.metadata["title"] = nav["title"]
-    exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)])
+    exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)], language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"opskit": nav})
     return body
 
