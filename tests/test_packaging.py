@@ -86,7 +86,7 @@ def test_code_passes_ruff():
 
 def test_metadata_is_true_licence_present_and_package_data_exists():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["license"] == {"text": "MIT"}
+    assert project["project"]["license"] == "MIT" and project["project"]["license-files"] == ["LICENSE"]
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     for package, patterns in project["tool"]["setuptools"]["package-data"].items():
         for pattern in patterns:

@@ -104,7 +104,7 @@ def _executed(notebook: Path, cache: Path, kit: str) -> tuple[Path, bool]:
         return target, True
     for stale in cache.glob(f"{notebook.stem}.*.ipynb"):
         stale.unlink()
-    partial = target.with_suffix(".partial")
+    partial = target.with_name(f"{target.stem}.partial.ipynb")  # papermill wants an .ipynb name
     progress = CellProgress.for_notebook(notebook, f"  执行 {notebook.stem}")
     try:
         execute(notebook, partial, progress=progress)
