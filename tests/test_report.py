@@ -179,9 +179,12 @@ def test_progress_prints_one_line_per_section_off_a_terminal():
 def test_kernel_runs_over_ipc_on_posix():
     from opskit.course.runner import kernel_config
 
-    config = kernel_config()
+    config, other = kernel_config(), kernel_config()
     if sys.platform != "win32":
         assert config.KernelManager.transport == "ipc"
+        # socket files in the temporary folder, one name per run: never in the notebook folder
+        assert Path(config.KernelManager.ip).is_absolute() and config.KernelManager.ip != other.KernelManager.ip
+        assert len(config.KernelManager.ip) < 90
 
 
 def test_missing_values_are_shown_as_a_dash():

@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -335,6 +336,10 @@ def kernel_config():
     config = Config()
     if os.name == "posix":
         config.KernelManager.transport = "ipc"
+        # The sockets are files named <ip>-<port>; left to itself the name is "kernel-ipc" in the
+        # kernel's working directory (the notebook folder), shared by concurrent runs. A unique name in
+        # the temporary folder, short enough for a socket path; jupyter_client removes them at shutdown.
+        config.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"opskit-{uuid.uuid4().hex[:12]}")
     return config
 
 
