@@ -55,7 +55,7 @@ def test_tagged_chapters_keep_only_their_report_cells_and_decisions():
     tagged = [c for c in nb.cells if management.is_tagged(c)]
     kept = [c for c in rep.cells if c.cell_type == "code"]
     assert len(kept) == len([c for c in tagged if management._report_outputs(c)])
-    decisions = [c.source for c in rep.cells if c.source.startswith("**建议的运营决策**")]
+    decisions = [c.source for c in rep.cells if c.source.startswith("### 建议的运营决策")]
     assert decisions and "所以我们会" not in decisions[0] and "引流品" in decisions[0]
 
 

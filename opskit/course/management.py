@@ -118,7 +118,7 @@ def management_notebook(executed, chapter_title: str, header_markdown: str):
             cells.append(cell)
         if section["decisions"]:
             items = "\n".join(f"- {text}" for text in section["decisions"])
-            cells.append(v4.new_markdown_cell(f"**建议的运营决策**\n\n{items}"))
+            cells.append(v4.new_markdown_cell(f"### 建议的运营决策\n\n{items}"))
     return v4.new_notebook(cells=cells, metadata={"kernelspec": nb.metadata.get("kernelspec", {}),
                                                   "language_info": nb.metadata.get("language_info", {}),
                                                   "title": f"{chapter_title}：分析报告"})
