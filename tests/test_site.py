@@ -144,3 +144,10 @@ def test_site_in_a_real_browser_renders_chinese_with_the_shipped_font_and_naviga
         page.wait_for_load_state("networkidle")
         assert page.url.endswith("/index.html")
         assert page.blocked == []
+
+
+def test_links_between_notebooks_point_at_site_pages(built):
+    page = (built.parent / "00_overview.html").read_text(encoding="utf-8")
+    assert 'href="exercises/00_overview.html"' in page and ".ipynb\"" not in page
+    assert site.site_links('<a href="../notebooks/01_data_system.ipynb#x">', "../") == \
+        '<a href="../01_data_system.html#x">'

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -160,7 +161,19 @@ def render(nb, nav: dict) -> str:
     nb.metadata["title"] = nav["title"]
     exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)], language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"opskit": nav})
-    return body
+    return site_links(body, nav["root"])
+
+
+_NOTEBOOK_LINK = re.compile(r'href="(?:\.\./)?(exercises/|notebooks/)?(\d\d_\w+)\.ipynb(#[^"]*)?"')
+
+
+def site_links(page: str, root: str) -> str:
+    """Links the notebooks make to notebooks (``../exercises/05_x.ipynb``) point at the site's pages."""
+    def page_of(match):
+        folder = "exercises/" if match.group(1) == "exercises/" or (not match.group(1) and root) else ""
+        return f'href="{root}{folder}{match.group(2)}.html{match.group(3) or ""}"'
+
+    return _NOTEBOOK_LINK.sub(page_of, page)
 
 
 def static_widgets(nb):
