@@ -151,3 +151,16 @@ def test_links_between_notebooks_point_at_site_pages(built):
     assert 'href="exercises/00_overview.html"' in page and ".ipynb\"" not in page
     assert site.site_links('<a href="../notebooks/01_data_system.ipynb#x">', "../") == \
         '<a href="../01_data_system.html#x">'
+
+
+def test_second_build_reuses_executed_notebooks_and_rendered_pages(monkeypatch, tmp_path, stored_execution):
+    monkeypatch.setattr(chapters, "CHAPTERS", chapters.CHAPTERS[:2])
+    rendered = []
+    real = site.render
+    monkeypatch.setattr(site, "render", lambda nb, nav: rendered.append(nav["title"]) or real(nb, nav))
+    site.build_site(tmp_path / "html", progress=lambda line: None)
+    first = len(rendered)
+    site.build_site(tmp_path / "html", progress=lambda line: None)
+    assert first == 4 and len(rendered) == first, "the second build re-rendered pages"
+    assert len(stored_execution) == 2, "the second build re-executed chapters"
+    assert (tmp_path / "html" / "exercises" / f"{chapters.CHAPTERS[0].stem}.html").exists()
