@@ -23,7 +23,7 @@ $(PY):
 $(STAMP): pyproject.toml etc/jupyterlab-overrides.json | $(PY)
 	@echo "安装工具包与依赖到 $(VENV)（首次约 3 分钟，下面是 pip 的进度）…"
 	$(PY) -m pip install --progress-bar on --upgrade pip
-	$(PY) -m pip install --progress-bar on -e ".[test,spark]"
+	$(PY) -m pip install --progress-bar on -e ".[course,test,spark]"
 	mkdir -p $(LAB_SETTINGS)
 	cp etc/jupyterlab-overrides.json $(LAB_SETTINGS)/overrides.json
 	touch $(STAMP)

@@ -21,7 +21,7 @@ from opskit.viz import glossary
 ROOT = Path(__file__).resolve().parent.parent
 METHODS_DOC = ROOT / "docs" / "methods.md"
 #: Top-level modules that are shared machinery rather than methods.
-NOT_METHODS = {"errors", "periods", "likelihood", "__main__"}
+NOT_METHODS = {"errors", "periods", "likelihood", "__main__", "bundle"}  # bundle: where the course files live
 
 
 def _method_modules():

@@ -15,7 +15,7 @@ def stored_execution(monkeypatch):
     """Use the committed, already executed notebooks instead of executing them again."""
     calls = []
 
-    def copy(notebook, output):
+    def copy(notebook, output, **_):
         calls.append(notebook)
         shutil.copy(notebook, output)
 
@@ -27,7 +27,7 @@ def stored_execution(monkeypatch):
 def built(tmp_path_factory):
     """One site built from the stored notebooks, shared by the page tests."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(site, "execute", lambda notebook, output: shutil.copy(notebook, output))
+    mp.setattr(site, "execute", lambda notebook, output, **_: shutil.copy(notebook, output))
     try:
         out = tmp_path_factory.mktemp("site")
         index = site.build_site(out / "html", progress=lambda line: None)
@@ -88,7 +88,7 @@ def test_failed_build_keeps_the_previous_site(monkeypatch, tmp_path):
     out.mkdir()
     (out / "index.html").write_text("old", encoding="utf-8")
 
-    def boom(notebook, output):
+    def boom(notebook, output, **_):
         raise RuntimeError("kernel died")
 
     monkeypatch.setattr(site, "execute", boom)
@@ -144,3 +144,23 @@ def test_site_in_a_real_browser_renders_chinese_with_the_shipped_font_and_naviga
         page.wait_for_load_state("networkidle")
         assert page.url.endswith("/index.html")
         assert page.blocked == []
+
+
+def test_links_between_notebooks_point_at_site_pages(built):
+    page = (built.parent / "00_overview.html").read_text(encoding="utf-8")
+    assert 'href="exercises/00_overview.html"' in page and ".ipynb\"" not in page
+    assert site.site_links('<a href="../notebooks/01_data_system.ipynb#x">', "../") == \
+        '<a href="../01_data_system.html#x">'
+
+
+def test_second_build_reuses_executed_notebooks_and_rendered_pages(monkeypatch, tmp_path, stored_execution):
+    monkeypatch.setattr(chapters, "CHAPTERS", chapters.CHAPTERS[:2])
+    rendered = []
+    real = site.render
+    monkeypatch.setattr(site, "render", lambda nb, nav: rendered.append(nav["title"]) or real(nb, nav))
+    site.build_site(tmp_path / "html", progress=lambda line: None)
+    first = len(rendered)
+    site.build_site(tmp_path / "html", progress=lambda line: None)
+    assert first == 4 and len(rendered) == first, "the second build re-rendered pages"
+    assert len(stored_execution) == 2, "the second build re-executed chapters"
+    assert (tmp_path / "html" / "exercises" / f"{chapters.CHAPTERS[0].stem}.html").exists()

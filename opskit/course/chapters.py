@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from opskit.bundle import ROOT
 from opskit.course.minimums import Minimum
 from opskit.errors import OpskitError
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 EXERCISE_DIR = ROOT / "exercises"
 

@@ -11,10 +11,58 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from contextlib import contextmanager
 
+from opskit import __version__
 from opskit.errors import Interrupted, OpskitError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: argparse's own words in Chinese (Python 3.11–3.13 message ids); anything else stays as it is.
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "invalid choice: %(value)r, maybe you meant %(closest)r? (choose from %(choices)s)":
+        "无效的选择：%(value)r，是不是 %(closest)r？（可选：%(choices)s）",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "one of the arguments %s is required": "参数 %s 必须给出其中一个",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected %s argument": "需要 %s 个值",
+    "expected %s arguments": "需要 %s 个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项有歧义：%(option)s 可能是 %(matches)s",
+    "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
+    "ignored explicit argument %r": "忽略了多余的值 %r",
+    "unexpected option string: %s": "意外的选项：%s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+}
+
+
+@contextmanager
+def _chinese_argparse():
+    """Translate argparse's own messages while our parser is built and used (argparse reads them
+    through its module-level gettext alias ``_``; restored afterwards, so no other parser changes)."""
+    english, english_n = argparse._, argparse.ngettext
+
+    def zh(message):
+        return ARGPARSE_ZH.get(message, english(message))
+
+    def zh_n(singular, plural, n):
+        return zh(singular if n == 1 else plural)
+
+    argparse._, argparse.ngettext = zh, zh_n
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = english, english_n
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,6 +76,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="opskit", description="精细化运营课程工具包：在演示数据或公司自有数据上运行章节。")
+    parser.add_argument("--version", action="version", version=f"opskit {__version__}", help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
 
     sub.add_parser("list", help="列出全部章节及其需要的数据表")
@@ -43,11 +92,15 @@ def _build_parser() -> argparse.ArgumentParser:
     data_args(run)
     run.add_argument("--out", metavar="DIR", default="out", help="输出文件夹（默认 out/）")
     run.add_argument("-p", dest="params", metavar="NAME=VALUE", action="append", default=[],
-                     help="覆盖笔记本参数，可重复，例如 -p top_n=20")
+                     help="覆盖笔记本参数，可重复，例如 -p active_days=45（第 00 章；opskit list 列出章节）")
     code = run.add_mutually_exclusive_group()
     code.add_argument("--no-input", action="store_true", default=None,
                       help="HTML 报告中隐藏代码（给了 --data 时默认隐藏）")
-    code.add_argument("--show-code", action="store_true", help="HTML 报告中显示代码（演示数据默认显示）")
+    code.add_argument("--show-code", action="store_true", help="输出带代码的完整课程章节（演示数据默认显示代码）")
+    kind = run.add_mutually_exclusive_group()
+    kind.add_argument("--report", action="store_true", default=None,
+                      help="输出管理报告：结论、图表、关键表和决策，不含讲解与代码（给了 --data 时默认）")
+    kind.add_argument("--course", action="store_true", help="输出完整的课程章节（含讲解，演示数据默认）")
     run.add_argument("--pseudonymize", action="store_true",
                      help="报告中的用户ID替换为加盐哈希值（同一输出文件夹内多次运行保持一致）")
     run.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
@@ -86,15 +139,24 @@ def _cmd_list(_args) -> int:
 
 
 def _cmd_run(args) -> int:
+    from opskit.course.chapters import find
+    from opskit.course.progress import CellProgress
     from opskit.course.runner import parse_params, run_chapter
 
     if args.engine == "spark":
         return _cmd_run_spark(args)
     no_input = False if args.show_code else (True if args.no_input else None)
-    result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
-                         no_input=no_input, drop_invalid=args.drop_invalid,
-                         pseudonymize=args.pseudonymize)
-    print(f"完成（{result.seconds:.1f} 秒）。\n  笔记本：{result.notebook}\n  报告：{result.html}\n"
+    management = True if args.report else (False if args.course or args.show_code else None)
+    ch = find(args.chapter)
+    progress = CellProgress.for_notebook(ch.notebook, f"第 {ch.number} 章 {ch.title}")
+    try:
+        result = run_chapter(args.chapter, args.data, args.map, args.out, parse_params(args.params),
+                             no_input=no_input, drop_invalid=args.drop_invalid,
+                             pseudonymize=args.pseudonymize, management=management, progress=progress)
+    finally:
+        progress.close()
+    kind = "管理报告" if result.management else "章节报告"
+    print(f"完成（{result.seconds:.1f} 秒）。\n  笔记本：{result.notebook}\n  {kind}：{result.html}\n"
           f"  关键表（Excel）：{result.workbook}\n  用浏览器打开报告即可查看。")
     for table, text in result.dropped.items():
         print(f"  已丢弃 {table} 的无效行：{text}")
@@ -214,10 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     stopped = "opskit：已中断（{}），已停止执行并删除临时文件；没有写入任何输出，已有的报告保持不变。"
     try:
-        parser = _build_parser()
-        args = parser.parse_args(argv)
+        with _chinese_argparse():
+            parser = _build_parser()
+            args = parser.parse_args(argv)
         if not args.command:
-            parser.print_help()
+            with _chinese_argparse():
+                parser.print_help()
             return EXIT_BAD_INPUT
         return COMMANDS[args.command](args)
     except OpskitError as err:

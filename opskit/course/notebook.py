@@ -21,6 +21,32 @@ def setup() -> None:
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.width", 120)
     pd.set_option("display.float_format", lambda v: f"{v:,.4g}")
+    _show_missing_as_dash()
+
+
+#: A table cell that pandas renders for a missing value (NaN, <NA>, NaT, None).
+_MISSING_CELL = re.compile(r"(<td[^>]*>)(?:NaN|nan|&lt;NA&gt;|NaT|None)(</td>)")
+MISSING_MARK = "—"
+
+
+def _show_missing_as_dash() -> None:
+    """Show missing values in displayed tables as 「—」 instead of raw NaN (the data are unchanged).
+
+    Registered as IPython's HTML formatter for DataFrames, so every table a chapter displays, with
+    ``display`` or as a cell's result, reads the same; outside IPython nothing changes."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, _html_with_dash)
+
+
+def _html_with_dash(frame: pd.DataFrame) -> str | None:
+    page = frame._repr_html_()
+    return None if page is None else _MISSING_CELL.sub(rf"\1{MISSING_MARK}\2", page)
 
 
 def md(text: str) -> None:

@@ -114,6 +114,11 @@ def describe_data(tables: dict[str, pd.DataFrame], dropped: dict[str, dict[str, 
     return pd.DataFrame(rows)
 
 
+def file_name(path: str) -> str:
+    """A path as its last part (folder or file name): reports never show absolute local paths."""
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] if path else path
+
+
 def header_lines(source: str, column_map: str, started: datetime, chapter: str,
                  pseudonymized: bool, drop_invalid: bool,
                  synthetic: dict[str, list[str]] | None = None) -> list[tuple[str, str]]:
@@ -180,23 +185,120 @@ def collected_tables(folder: Path) -> list[tuple[str, pd.DataFrame]]:
     return tables
 
 
+#: Sheet added when a chapter collected no key table on the data given (see :func:`monthly_kpis`).
+KPI_SHEET = "月度核心指标"
+
+
+def monthly_kpis(frames: dict[str, pd.DataFrame], as_of: str | None = None) -> pd.DataFrame | None:
+    """The monthly order KPIs of the data in scope (orders, buyers, GMV, AOV, new and repeat buyers;
+    ``metrics.kpis``), for the workbook of a run whose chapter collected no key table (e.g. chapter 00
+    on an orders export alone); None without orders."""
+    from opskit import metrics
+
+    orders, users = frames.get("orders"), frames.get("users")
+    if orders is None or orders.empty:
+        return None
+    if as_of:
+        orders = orders.loc[orders["order_time"] < pd.Timestamp(as_of)]
+        users = None if users is None else users.loc[users["register_time"] < pd.Timestamp(as_of)]
+    table = metrics.kpis(orders, users)
+    table.index = table.index.strftime("%Y-%m")
+    return table
+
+
 def write_workbook(path: Path, facts: list[tuple[str, str]], summary: pd.DataFrame,
                    tables: list[tuple[str, pd.DataFrame]]) -> None:
-    """Write the 说明 sheet (facts + data summary) and one sheet per key table to ``path``."""
+    """Write the 说明 sheet (facts, data summary, list of sheets) and one sheet per key table.
+
+    Headers are Chinese (glossary), numbers formatted (thousands, two decimals, shares as %), dates
+    as dates, columns as wide as their content, the header row frozen. A table longer than Excel's
+    limit is split over several sheets (「… (2)」), and the 说明 sheet says so."""
+    sheets, rows = [], []
+    for title, frame in tables:
+        frame = excel_ready(frame)
+        parts = max(1, -(-len(frame) // EXCEL_MAX_ROWS))
+        note = f"{len(frame):,} 行" + (f"，超过 Excel 单表上限，分成 {parts} 张表" if parts > 1 else "")
+        if title == KPI_SHEET:
+            note = "本章在这份数据上没有生成关键表（所需的表缺失，相应小节已跳过），附上数据的月度核心指标；" + note
+        for part in range(parts):
+            sheets.append((title if parts == 1 else f"{title} ({part + 1})",
+                           frame.iloc[part * EXCEL_MAX_ROWS:(part + 1) * EXCEL_MAX_ROWS]))
+            rows.append((title, note))
+    names = sheet_names([t for t, _ in sheets])
     notes = pd.DataFrame(facts, columns=["项目", "内容"])
+    listing = pd.DataFrame([(n, *row) for n, row in zip(names, rows)] or
+                           [("—", "本次运行没有关键表（所需的表缺失，相应小节已跳过）", "")],
+                           columns=["工作表", "关键表", "说明"])
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         notes.to_excel(writer, sheet_name="说明", index=False)
         summary.to_excel(writer, sheet_name="说明", index=False, startrow=len(notes) + 2)
-        for name, (title, frame) in zip(sheet_names([t for t, _ in tables]), tables):
-            frame = _excel_ready(frame)
+        listing.to_excel(writer, sheet_name="说明", index=False, startrow=len(notes) + len(summary) + 5)
+        _format_sheet(writer.sheets["说明"], header_rows=(), index_cols=0)
+        for name, (_, frame) in zip(names, sheets):
             keep_index = not isinstance(frame.index, pd.RangeIndex)
-            frame.iloc[:EXCEL_MAX_ROWS].to_excel(writer, sheet_name=name, index=keep_index)
+            frame.to_excel(writer, sheet_name=name, index=keep_index)
+            _format_sheet(writer.sheets[name], header_rows=(1,), index_cols=frame.index.nlevels if keep_index else 0)
 
 
-def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel has no time zones, categories with unused levels print fine; drop tz only."""
+def excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy Excel can hold, with Chinese headers: time zones dropped, nested column labels joined
+    with 「 · 」, glossary labels for columns and index names."""
+    from opskit.viz.glossary import zh
+
     out = frame.copy()
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = [" · ".join(str(x) for x in col if str(x)) for col in out.columns]
+    out.columns = [str(c) if not isinstance(c, str) else c for c in out.columns]
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):
             out[col] = out[col].dt.tz_localize(None)
-    return out
+    if isinstance(out.index, pd.DatetimeIndex) and out.index.tz is not None:
+        out.index = out.index.tz_localize(None)
+    return zh(out)
+
+
+_SHARE = re.compile(r"(率|占比|比例|份额|share|rate|pct|percent)", re.I)
+
+
+def _format_sheet(ws, header_rows=(1,), index_cols: int = 0) -> None:
+    """Number formats, widths from the content (CJK counts double), frozen header (and index)."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    headers = {c.column: str(c.value or "") for c in ws[1]} if header_rows else {}
+    largest: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, float | int) and not isinstance(cell.value, bool):
+                largest[cell.column] = max(largest.get(cell.column, 0.0), abs(cell.value))
+    shares = {c for c, top in largest.items() if _SHARE.search(headers.get(c, "")) and top <= 1.5}
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                pass
+            elif isinstance(value, int):
+                cell.number_format = "#,##0"
+            elif isinstance(value, float):
+                cell.number_format = "0.0%" if cell.column in shares else (
+                    "#,##0.00" if abs(value) < 1e15 else "0.00E+00")
+            elif isinstance(value, datetime):
+                midnight = (value.hour, value.minute, value.second) == (0, 0, 0)
+                cell.number_format = "yyyy-mm-dd" if midnight else "yyyy-mm-dd hh:mm"
+            if isinstance(value, float):
+                shown = len(f"{value:,.2f}")
+            elif isinstance(value, datetime):
+                shown = len(f"{value:%Y-%m-%d %H:%M}") if cell.number_format.endswith("mm") else 10
+            else:
+                shown = _text_width(str(value))
+            widths[cell.column] = max(widths.get(cell.column, 0), shown)
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), 60)
+    if header_rows:
+        ws.freeze_panes = ws.cell(row=max(header_rows) + 1, column=index_cols + 1)
+
+
+def _text_width(text: str) -> int:
+    return max((sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.splitlines()), default=0)

@@ -15,6 +15,7 @@ import shutil
 import signal
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -307,18 +308,61 @@ class RunResult:
     seconds: float
     workbook: Path | None = None
     dropped: dict[str, dict[str, int]] = field(default_factory=dict)
+    management: bool = False  # the HTML is the management report, not the course chapter
 
 
-def execute(notebook: Path, output: Path, params: dict | None = None, cwd: Path | None = None) -> None:
-    """Execute ``notebook`` with papermill into ``output`` (no validation, no atomicity)."""
+def execute(notebook: Path, output: Path, params: dict | None = None, cwd: Path | None = None,
+            progress=None) -> None:
+    """Execute ``notebook`` with papermill into ``output`` (no validation, no atomicity).
+
+    ``progress``, if given, is called with each cell's index as the cell starts (see
+    :class:`opskit.course.progress.CellProgress`)."""
     import papermill
 
     _quiet_papermill()
     papermill.execute_notebook(
         str(notebook), str(output), parameters=params or {}, kernel_name=KERNEL,
-        cwd=str(cwd or notebook.parent), progress_bar=False, log_output=False,
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up warnings in the CLI output
+        cwd=str(cwd or notebook.parent), progress_bar=False, log_output=False, engine_name=_engine(),
+        opskit_progress=progress, config=kernel_config(),
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel start-up info in the CLI output
     )
+
+
+def kernel_config():
+    """The kernel manager's configuration: on POSIX the kernel talks over Unix sockets (IPC) instead
+    of TCP on localhost, so no port is open and ipykernel has no plain-TCP warning to give."""
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        # The sockets are files named <ip>-<port>; left to itself the name is "kernel-ipc" in the
+        # kernel's working directory (the notebook folder), shared by concurrent runs. A unique name in
+        # the temporary folder, short enough for a socket path; jupyter_client removes them at shutdown.
+        config.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"opskit-{uuid.uuid4().hex[:12]}")
+    return config
+
+
+def _engine() -> str:
+    """papermill's nbclient engine, reporting each cell's start to ``opskit_progress`` (registered once)."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if "opskit" not in papermill_engines._engines:
+        class ProgressEngine(NBClientEngine):
+            @classmethod
+            def execute_managed_notebook(cls, nb_man, kernel_name, opskit_progress=None, **kwargs):
+                if opskit_progress is not None:
+                    start = nb_man.cell_start
+
+                    def cell_start(cell, cell_index=None, **kw):
+                        opskit_progress(cell_index)
+                        return start(cell, cell_index, **kw)
+
+                    nb_man.cell_start = cell_start
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+        papermill_engines.register("opskit", ProgressEngine)
+    return "opskit"
 
 
 def to_html(notebook: Path, output: Path, no_input: bool = False) -> None:
@@ -334,12 +378,14 @@ def to_html(notebook: Path, output: Path, no_input: bool = False) -> None:
 
 def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", params=None,
                 no_input: bool | None = None, drop_invalid: bool = False,
-                pseudonymize: bool = False) -> RunResult:
+                pseudonymize: bool = False, management: bool | None = None, progress=None) -> RunResult:
     """Validate, execute and render a chapter; outputs appear in ``out_dir`` only when complete.
 
     Writes ``<stem>.ipynb``, ``<stem>.html`` (with a header: source, rows, date range, rows
     dropped, run time) and ``<stem>.xlsx`` (sheet 说明 + the key tables). ``no_input`` defaults
-    to hiding code on company data and showing it on the demo data. Raises
+    to hiding code on company data and showing it on the demo data. ``management`` (default: on
+    company data) makes the HTML the management report (:mod:`opskit.course.management`) instead of
+    the course chapter; ``progress`` receives one Chinese line per executed cell. Raises
     :class:`OpskitError` (with a Chinese message) on bad input, before executing.
     """
     started, started_at = time.perf_counter(), datetime.now()
@@ -348,6 +394,8 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     column_map = str(Path(column_map).resolve()) if column_map else ""
     if no_input is None:
         no_input = bool(data_dir)
+    if management is None:
+        management = bool(data_dir)
     pseudonymize = pseudonymize and bool(data_dir)  # the demo ids are synthetic already
     out_dir = Path(out_dir)
     check_out_dir(out_dir)
@@ -365,7 +413,7 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     if drop_invalid:
         params["drop_invalid"] = True
 
-    facts = report.header_lines(data.source, column_map, started_at, f"{ch.number} {ch.title}",
+    facts = report.header_lines(report.file_name(data.source), report.file_name(column_map), started_at, f"{ch.number} {ch.title}",
                                 pseudonymize, drop_invalid, synthetic=_synthetic(frames))
     summary = report.describe_data(frames, checked.dropped)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -379,13 +427,25 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
                 env[TABLE_CACHE_ENV] = str(_cache_tables(tmp / "cache", data, frames, key))
             if key:
                 env[report.PSEUDONYM_ENV] = key
+            kpis = report.monthly_kpis(frames, params.get("as_of") or None)
             del frames, data, checked  # the kernel reads the Parquet cache; free the parent's copy
             staged = {ext: tmp / f"{ch.stem}.{ext}" for ext in ("ipynb", "html", "xlsx")}
             with _environment(env):
-                execute(ch.notebook, staged["ipynb"], params)
-            report.inject_header(staged["ipynb"], report.header_markdown(facts, summary))
-            to_html(staged["ipynb"], staged["html"], no_input=no_input)
-            report.write_workbook(staged["xlsx"], facts, summary, report.collected_tables(tmp / "tables"))
+                execute(ch.notebook, staged["ipynb"], params, progress=progress)
+            header = report.header_markdown(facts, summary)
+            if management:
+                from opskit.course import management as manager
+
+                page = manager.render_html(manager.management_notebook(
+                    staged["ipynb"], f"第 {ch.number} 章 {ch.title}", header))
+                staged["html"].write_text(page, encoding="utf-8")
+            report.inject_header(staged["ipynb"], header)
+            if not management:
+                to_html(staged["ipynb"], staged["html"], no_input=no_input)
+            tables = report.collected_tables(tmp / "tables")
+            if not tables and kpis is not None:  # nothing collected on this data: the monthly KPIs
+                tables = [(report.KPI_SHEET, kpis)]
+            report.write_workbook(staged["xlsx"], facts, summary, tables)
             # Same file system, so each replace is atomic; nothing is moved until all three exist,
             # and signals wait until all three are moved, so an earlier report is never mixed.
             with _signals_deferred():
@@ -394,7 +454,7 @@ def run_chapter(chapter: str, data_dir=None, column_map=None, out_dir="out", par
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return RunResult(outputs[0], outputs[1], time.perf_counter() - started, outputs[2],
-                     dict(summary_dropped(summary)))
+                     dict(summary_dropped(summary)), management)
 
 
 def _synthetic(frames: dict) -> dict[str, list[str]]:

@@ -13,16 +13,18 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
 import nbformat
 
 from opskit.course import chapters
+from opskit.course.progress import CellProgress
 from opskit.course.runner import copy_tree_atomic, execute
 
 TEMPLATES = Path(str(resources.files("opskit.course") / "site_templates"))
@@ -61,9 +63,9 @@ def build_site(out_dir: str | Path = "build/html", cache_dir: str | Path | None 
             started = time.perf_counter()
             executed, reused = _executed(ch.notebook, cache, kit)
             seconds[ch.stem] = time.perf_counter() - started
-            pages.append(_render_chapter(ch, executed, registry, staging))
+            pages.append(_render_chapter(ch, executed, registry, staging, cache, kit))
             if ch.exercise.exists():
-                pages.append(_render_exercise(ch, staging))
+                pages.append(_render_exercise(ch, staging, cache, kit))
             how = "使用缓存" if reused else f"执行 {seconds[ch.stem]:.1f} 秒"
             progress(f"  [{i + 1}/{len(registry)}] 第 {ch.number} 章 {ch.title}：{how}")
         (staging / "index.html").write_text(index_page(registry), encoding="utf-8")
@@ -103,8 +105,12 @@ def _executed(notebook: Path, cache: Path, kit: str) -> tuple[Path, bool]:
         return target, True
     for stale in cache.glob(f"{notebook.stem}.*.ipynb"):
         stale.unlink()
-    partial = target.with_suffix(".partial")
-    execute(notebook, partial)
+    partial = target.with_name(f"{target.stem}.partial.ipynb")  # papermill wants an .ipynb name
+    progress = CellProgress.for_notebook(notebook, f"  执行 {notebook.stem}")
+    try:
+        execute(notebook, partial, progress=progress)
+    finally:
+        progress.close()
     partial.replace(target)
     return target, False
 
@@ -117,7 +123,8 @@ def _title(ch: chapters.Chapter) -> str:
     return f"第 {ch.number} 章 {ch.title}"
 
 
-def _render_chapter(ch: chapters.Chapter, executed: Path, registry: list, staging: Path) -> Path:
+def _render_chapter(ch: chapters.Chapter, executed: Path, registry: list, staging: Path, cache: Path,
+                    kit: str) -> Path:
     i = registry.index(ch)
     prev = registry[i - 1] if i > 0 else None
     nxt = registry[i + 1] if i + 1 < len(registry) else None
@@ -129,12 +136,10 @@ def _render_chapter(ch: chapters.Chapter, executed: Path, registry: list, stagin
         "next": Link(f"{nxt.stem}.html", _title(nxt)) if nxt else None,
         "extra": extra,
     }
-    page = staging / f"{ch.stem}.html"
-    page.write_text(render(nbformat.read(executed, as_version=4), nav), encoding="utf-8")
-    return page
+    return _page(executed, nav, staging / f"{ch.stem}.html", cache / "pages" / f"chapter-{ch.stem}", kit)
 
 
-def _render_exercise(ch: chapters.Chapter, staging: Path) -> Path:
+def _render_exercise(ch: chapters.Chapter, staging: Path, cache: Path, kit: str) -> Path:
     nav = {
         "root": "../",
         "title": f"练习：{_title(ch)} · {SITE_TITLE}",
@@ -142,8 +147,31 @@ def _render_exercise(ch: chapters.Chapter, staging: Path) -> Path:
         "next": None,
         "extra": [Link(f"../{ch.stem}.html", f"返回{_title(ch)}")],
     }
-    page = staging / "exercises" / f"{ch.stem}.html"
-    page.write_text(render(nbformat.read(ch.exercise, as_version=4), nav), encoding="utf-8")
+    return _page(ch.exercise, nav, staging / "exercises" / f"{ch.stem}.html",
+                 cache / "pages" / f"exercise-{ch.stem}", kit)
+
+
+def _page(source: Path, nav: dict, page: Path, cached: Path, kit: str) -> Path:
+    """Render ``source`` into ``page``, reusing the page rendered last time when the notebook, the
+    navigation, the kit's code and the templates are the same (a second ``make run`` only copies)."""
+    import nbconvert
+
+    digest = hashlib.sha256(source.read_bytes())
+    nav_text = json.dumps({k: asdict(v) if isinstance(v, Link) else [asdict(x) for x in v] if k == "extra" else v
+                           for k, v in nav.items()}, ensure_ascii=False, sort_keys=True)
+    digest.update(f"{nav_text}|{kit}|{nbconvert.__version__}".encode())
+    for template in sorted(TEMPLATES.rglob("*")):
+        if template.is_file():
+            digest.update(template.read_bytes())
+    stored = cached.with_name(f"{cached.name}.{digest.hexdigest()[:20]}.html")
+    if not stored.exists():
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        for stale in stored.parent.glob(f"{cached.name}.*.html"):
+            stale.unlink()
+        partial = stored.with_suffix(".partial")
+        partial.write_text(render(nbformat.read(source, as_version=4), nav), encoding="utf-8")
+        partial.replace(stored)
+    shutil.copy(stored, page)
     return page
 
 
@@ -153,9 +181,21 @@ def render(nb, nav: dict) -> str:
 
     nb = static_widgets(nb)
     nb.metadata["title"] = nav["title"]
-    exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)])
+    exporter = HTMLExporter(template_name="opskit_page", extra_template_basedirs=[str(TEMPLATES)], language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"opskit": nav})
-    return body
+    return site_links(body, nav["root"])
+
+
+_NOTEBOOK_LINK = re.compile(r'href="(?:\.\./)?(exercises/|notebooks/)?(\d\d_\w+)\.ipynb(#[^"]*)?"')
+
+
+def site_links(page: str, root: str) -> str:
+    """Links the notebooks make to notebooks (``../exercises/05_x.ipynb``) point at the site's pages."""
+    def page_of(match):
+        folder = "exercises/" if match.group(1) == "exercises/" or (not match.group(1) and root) else ""
+        return f'href="{root}{folder}{match.group(2)}.html{match.group(3) or ""}"'
+
+    return _NOTEBOOK_LINK.sub(page_of, page)
 
 
 def static_widgets(nb):

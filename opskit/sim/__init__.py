@@ -10,10 +10,9 @@ Behaviour is drawn from the models the course teaches, with planted truths publi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from opskit.bundle import ROOT
 from opskit.data import schema
 from opskit.sim.config import DEMO_SEED, WorldConfig, rng_for
 from opskit.sim.experiments import true_coupon_uplift
@@ -21,13 +20,8 @@ from opskit.sim.tables import read_table, write_world
 from opskit.sim.truths import TRUTHS
 from opskit.sim.world import DEMO_N_USERS, simulate
 
-
-def _demo_dir() -> Path:
-    bundled = Path(__file__).resolve().parents[2] / "datasets"
-    return bundled if bundled.is_dir() else Path.cwd() / "datasets"
-
-
-DEMO_DIR = _demo_dir()
+#: The bundled demo data: ``datasets/`` of the checkout, or its copy inside an installed wheel.
+DEMO_DIR = ROOT / "datasets"
 
 
 def load_demo(table: str | None = None) -> pd.DataFrame | dict[str, pd.DataFrame]:

@@ -8,6 +8,7 @@ from opskit.viz.charts import (
     bonding_curve,
     campaign_calendar,
     category_pyramid,
+    channel_monitor,
     economy_run,
     event_study,
     fee_sweep,
@@ -45,4 +46,4 @@ __all__ = ["actual_vs_counterfactual", "bar_labels", "bcg_matrix", "better_worse
            "fmt_yuan", "FONT_FAMILY", "font_path", "funnel", "gains_chart", "gap_with_placebos", "GREY",
            "heatmap", "HIGHLIGHT", "layer_diagram", "level_curves", "lorenz", "metric_tree", "PALETTE",
            "register_font", "regret_curves", "replacement_path", "sankey", "score_matrix", "set_theme",
-           "stakeholder_map", "value_canvas", "viral_growth"]
+           "stakeholder_map", "value_canvas", "viral_growth", "channel_monitor"]

@@ -634,3 +634,39 @@ def regret_curves(curves: Mapping[str, pd.DataFrame], ax=None, title: str | None
     if title:
         ax.set_title(title)
     return ax
+
+
+def channel_monitor(monitor: pd.DataFrame, names: Mapping[str, str] | None = None, *, value: str = "cost_per_reg",
+                    ncols: int = 3, title: str | None = None, ylabel: str = "元/注册"):
+    """Small multiples of a per-channel weekly monitor (:func:`opskit.channels.weekly_monitor`): one panel
+    per channel that has a value, with its rolling baseline (dashed) and its flagged periods in red, so
+    each channel is read on its own scale instead of one tangle of lines. Returns the figure."""
+    names = names or {}
+    drawn = monitor.loc[monitor[value].notna()]  # channels without spend (organic, referral) have no value
+    channels = sorted(drawn["channel_id"].astype(str).unique())
+    nrows = max(1, -(-len(channels) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 2.4 * nrows + 0.6), sharex=True, squeeze=False)
+    for ax, channel in zip(axes.flat, channels):
+        g = monitor.loc[monitor["channel_id"].astype(str) == channel].sort_values("period")
+        ax.plot(g["period"], g[value], color=PALETTE[0], lw=1.1)
+        if "baseline" in g:
+            ax.plot(g["period"], g["baseline"], color=GREY, lw=1, ls="--")
+        flagged = g.loc[g["flag"]] if "flag" in g else g.iloc[:0]
+        ax.scatter(flagged["period"], flagged[value], color=HIGHLIGHT, s=18, zorder=3)
+        ax.set_title(f"{names.get(channel, channel)}（异常 {len(flagged)} 周）", fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+    for i in range(len(channels), nrows * ncols):
+        axes.flat[i].set_visible(False)
+        if i >= ncols:  # the panel above an empty cell keeps its dates
+            axes.flat[i - ncols].tick_params(axis="x", labelbottom=True, labelrotation=30, labelsize=8)
+    for row in axes:
+        row[0].set_ylabel(ylabel)
+    handles = [plt.Line2D([], [], color=PALETTE[0], lw=1.1), plt.Line2D([], [], color=GREY, lw=1, ls="--"),
+               plt.Line2D([], [], color=HIGHLIGHT, marker="o", ls="", markersize=5)]
+    fig.legend(handles, ["每周值", "前几周中位数（基线）", "异常周"], loc="lower center", ncol=3, frameon=False,
+               fontsize=9, bbox_to_anchor=(0.5, 0))
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
