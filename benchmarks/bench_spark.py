@@ -6,6 +6,10 @@ start a local SparkSession (``local[2]``, measured once per process, in a fresh 
 and the median over ``repeats`` of the RFM query read from the Parquet file on Spark (translated by
 sqlglot) and on DuckDB, after checking the two results are equal. Correctness is what counts on
 Spark; on one machine DuckDB is expected to be faster.
+
+Measured 2026-11-29 (2 cores shared with four other engineers' test runs, load average ~12, so
+absolute times are inflated): start-up 114 s median (108-120); RFM on 1,000,000 orders from Parquet
+(99,994 customers): DuckDB 2.4 s, Spark 26.6 s median (first run 118 s, JVM warm-up), results equal.
 """
 
 from __future__ import annotations
