@@ -22,6 +22,7 @@ from opskit.data import engine
 if not os.environ.get("OPSKIT_REQUIRE_SPARK"):  # CI sets it: there a missing PySpark is a failure
     pytest.importorskip("pyspark", reason="Spark backend: pip install 'opskit[spark]'")
 
+from opskit import aipl  # noqa: E402
 from opskit.data import spark as spark_engine  # noqa: E402
 from opskit.sim import DEMO_DIR, load_demo  # noqa: E402
 
@@ -111,7 +112,31 @@ DERIVED = {
         [["total", "part_a", "part_b", "part_c"]]},
     "segment_content_response": {"segments": lambda: _segments()},
     "segment_needs": {"segments": lambda: _segments()},
+    "aipl_stages": {"interest_types": lambda: pd.DataFrame({"event_type": list(aipl.INTEREST_EVENTS)}),
+                    "awareness_types": lambda: pd.DataFrame({"event_type": list(aipl.AWARENESS_EVENTS)})},
+    "early_counts": {"types": lambda: pd.DataFrame({"event_type": ["add_favorite", "view_item", "search", "share",
+                                                                   "app_open", "push_open"]})},
+    "funnel_reach": {"windows": lambda: _new_user_windows(7)},
+    "item_transactions": {"purchases": lambda: _purchases(["basket", "item"]).rename(columns={"basket": "customer"})},
+    "install_retention": {"installs": lambda: _installs()[["channel_id", "user_id", "install_time"]]},
+    "last_time": {"activity": lambda: demo("orders").rename(columns={"order_time": "ts"})[["ts"]]},
+    "window_totals": {"items": lambda: demo("orders").rename(columns={"order_time": "time", "amount": "value"})
+                      [["user_id", "time", "value"]]},
 }
+
+
+def _installs() -> pd.DataFrame:
+    """The sampled users' installs plus those that never registered (no user_id: the fake installs
+    install_retention counts as not retained), which demo() would drop."""
+    installs = load_demo("installs")
+    return installs[installs["user_id"].isna() | installs["user_id"].isin(_kept_users())].reset_index(drop=True)
+
+
+def _new_user_windows(days: int) -> pd.DataFrame:
+    """Each user's first ``days`` days after registering, as activation.new_user_funnel builds them."""
+    users = demo("users")
+    return pd.DataFrame({"user_id": users["user_id"], "start_time": users["register_time"],
+                         "end_time": users["register_time"] + days * DAY}).dropna()
 
 
 def _daily():
@@ -147,13 +172,33 @@ def PARAMS():
     }
 
 
-#: Per-query parameter values that differ from PARAMS.
-OVERRIDES = {
-    "clv_summary": {"period": "day", "diff_unit": "day", "divisor": 7.0},
-    "repeat_within": {"days": 30.0},
-    "leave_window_orders": {"window_days": 30.0},
-    "early_events": {"days": 14},
-}
+def OVERRIDES():
+    """Per-query parameter values that differ from PARAMS (a function: some depend on the demo data)."""
+    return {
+        "clv_summary": {"period": "day", "diff_unit": "day", "divisor": 7.0},
+        "repeat_within": {"days": 30.0},
+        "leave_window_orders": {"window_days": 30.0},
+        "early_events": {"days": 14},
+        "active_users": {"event_type": "app_open"},
+        "active_users_daily": {"start": (as_of() - 90 * DAY).date(), "end": as_of().date(), "event_type": None,
+                               "mau_days": 30},
+        "aipl_stages": {"awareness_days": 15, "interest_days": 15, "purchase_days": 913, "loyalty_days": 365,
+                        "loyalty_min_days": 2},
+        "first_order_days": {"max_days": 30},
+        # activation.new_user_funnel: the new-user funnel of chapter 05 in each user's first 7 days
+        "funnel_reach": {"steps": 4, "step1": "app_open", "step2": "view_item", "step3": "add_to_cart",
+                         "step4": "checkout", "step5": None, "step6": None, "step7": None, "step8": None,
+                         "within_us": None, "windowed": 1},
+        "install_retention": {"retention_day": 30, "retention_window": 30},
+        "journey_times": {"loyal_orders": 5},
+        # metrics._retention_30d by month: registrations before the month in which 30 days are no longer observed
+        "returned_after_register": {"register_before": (as_of() - 30 * DAY).normalize().replace(day=1),
+                                    "from_days": 1, "to_days": 30},
+        "reward_returns": {"within_days": 30},
+        # hook.trigger_shares: app sessions with a push_open in the 5 minutes before them
+        "trigger_matches": {"anchor": "app_open", "candidate": "push_open", "direction": "backward",
+                            "window_us": 5 * 60 * 1_000_000},
+    }
 
 
 def declared_tables(name: str) -> dict[str, list[str]]:
@@ -166,9 +211,9 @@ def declared_tables(name: str) -> dict[str, list[str]]:
 
 def example(name: str) -> tuple[dict, dict[str, pd.DataFrame], dict[str, str]]:
     """Parameters, input frames, and the demo table each frame selects from (derived ones: none)."""
-    params = {**PARAMS(), **OVERRIDES.get(name, {})}
+    params = {**PARAMS(), **OVERRIDES().get(name, {})}
     missing = [p for p in engine.named(name).params if p not in params]
-    assert not missing, f"add example values for {missing} to PARAMS or OVERRIDES[{name!r}] in {__file__}"
+    assert not missing, f"add example values for {missing} to PARAMS or OVERRIDES()[{name!r}] in {__file__}"
     tables, sources = {}, {}
     for table, cols in declared_tables(name).items():
         build = DERIVED.get(name, {}).get(table)
