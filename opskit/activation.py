@@ -8,6 +8,8 @@ vectorised over users (counts by value, then cumulative sums over thresholds).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -185,3 +187,44 @@ def new_user_funnel(users: pd.DataFrame, events: pd.DataFrame, steps: list[str],
     table = _funnel_counts(_reach(events, steps, None, "event_type", "event_time", windows=windows), steps)
     table["drop"] = 1 - table["step_rate"]
     return table
+
+
+AHA_CANDIDATES = ("add_favorite", "view_item", "search", "share", "app_open", "push_open")
+
+
+@dataclass(frozen=True)
+class AhaMoment:
+    """The aha rule found by :func:`aha_moment`: "``event`` at least ``k`` times in the first
+    ``activation_days`` days", with its scores (``best``), the full rule table, the engaged users
+    searched, their early counts and outcome."""
+
+    event: str
+    k: int
+    best: pd.Series
+    rules: pd.DataFrame
+    counts: pd.DataFrame
+    outcome: pd.Series
+    activation_days: int
+    users: pd.DataFrame
+
+    def reached(self) -> pd.Series:
+        """Whether each user with an outcome (old enough for the outcome window) reached the rule."""
+        users = self.counts.index.intersection(self.outcome.index)
+        return self.counts.loc[users, self.event] >= self.k
+
+
+def aha_moment(users: pd.DataFrame, events: pd.DataFrame, orders: pd.DataFrame, *,
+               candidate_events=AHA_CANDIDATES, activation_days: int = 7, outcome_start_days: int = 7,
+               outcome_end_days: int = 30, min_coverage: float = 0.1) -> AhaMoment:
+    """Find the aha moment of new users once, for every chapter that uses it (chapter 05 finds it,
+    chapter 06 measures the Hook model's "investment" with the same rule).
+
+    Users are the engaged ones (:func:`engaged_users`); the outcome is an order in
+    ``[register + outcome_start_days, register + outcome_end_days)`` (:func:`retained_after`); the
+    rule is the best of :func:`aha_search` over ``candidate_events``.
+    """
+    real = engaged_users(users, events)
+    counts = early_counts(real, events, list(candidate_events), activation_days)
+    outcome = retained_after(real, orders, outcome_start_days, outcome_end_days)
+    best, rules = aha_search(counts, outcome, min_coverage=min_coverage)
+    return AhaMoment(str(best["event"]), int(best["k"]), best, rules, counts, outcome, int(activation_days), real)

@@ -232,14 +232,29 @@ def value_matrix(econ: pd.DataFrame, *, x: str = "ltv_cac", y: str = "retention_
                  x_cut: float | None = None, y_cut: float | None = None) -> pd.DataFrame:
     """The channel value matrix (渠道价值评估矩阵): economics on one axis, user quality on the other.
 
-    Paid channels are placed by ``x`` (default LTV/CAC at day N) and ``y`` (default retention);
-    each cut defaults to the median of the paid channels (a relative matrix); pass ``x_cut=3`` for
-    Skok's absolute LTV/CAC ≥ 3 rule when LTV covers the customer's whole life. Quadrants and actions are in :data:`QUADRANT_ACTIONS`:
-    high/high 明星渠道, low x/high y 潜力渠道, high x/low y 收割渠道, low/low 问题渠道.
+    Paid channels are placed by ``x`` (default LTV/CAC at day N) and ``y`` (default retention).
+    Each cut defaults to the value of the **paid programme as a whole** (``econ.attrs["paid_pooled"]``
+    from :func:`channel_economics`, else the user-weighted mean of the paid channels): a channel right
+    of the cut lifts the programme's LTV/CAC, a channel above it lifts its retention, so moving budget
+    towards the 明星 quadrant always improves the programme's own economics. A median split would not:
+    with five channels it labels two of them low whatever their numbers, and can call the channel
+    with the lowest cost per retained user a 收割渠道. Pass ``x_cut=3`` for Skok's absolute LTV/CAC ≥ 3
+    rule when LTV covers the customer's whole life. Ties: a value equal to the cut counts as high.
+    Quadrants and actions are in :data:`QUADRANT_ACTIONS`: high/high 明星渠道, low x/high y 潜力渠道,
+    high x/low y 收割渠道, low/low 问题渠道.
     """
-    paid = econ.loc[econ["paid"]].copy() if "paid" in econ else econ.copy()
-    x_cut = float(paid[x].median()) if x_cut is None else x_cut
-    y_cut = float(paid[y].median()) if y_cut is None else y_cut
+    paid = econ.loc[econ["paid"].astype(bool)].copy() if "paid" in econ else econ.copy()
+    pooled = econ.attrs.get("paid_pooled")
+    weights = paid["users"] if "users" in paid else pd.Series(1.0, index=paid.index)
+
+    def programme(col):
+        if pooled is not None and col in pooled and pd.notna(pooled[col]):
+            return float(pooled[col])
+        ok = paid[col].notna()
+        return float(np.average(paid.loc[ok, col], weights=weights[ok]))
+
+    x_cut = programme(x) if x_cut is None else float(x_cut)
+    y_cut = programme(y) if y_cut is None else float(y_cut)
     hi_x, hi_y = paid[x] >= x_cut, paid[y] >= y_cut
     paid["quadrant"] = np.select([hi_x & hi_y, ~hi_x & hi_y, hi_x & ~hi_y], list(QUADRANT_ACTIONS)[:3],
                                  default="问题渠道")

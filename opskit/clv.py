@@ -28,7 +28,8 @@ from opskit.errors import OpskitError
 from opskit.likelihood import LikelihoodModel, Param, collapse
 from opskit.periods import check_period
 
-__all__ = ["BetaGeo", "GammaGamma", "summary_from_orders", "discounted_clv", "clv_simple_retention"]
+__all__ = ["BetaGeo", "GammaGamma", "summary_from_orders", "discounted_clv", "clv_simple_retention",
+           "alive_probability"]
 
 
 def _arr(*values):
@@ -363,3 +364,14 @@ def summary_from_orders(orders: pd.DataFrame, *, as_of=None, period: str | None 
     out = engine.run("clv_summary", params, orders=frame)
     out["frequency"] = out["frequency"].astype("int64")
     return out.rename(columns={"user_id": customer}).reset_index(drop=True)
+
+
+def alive_probability(orders: pd.DataFrame, *, as_of=None, period: str | None = "day") -> pd.Series:
+    """Each customer's probability of still being alive at ``as_of``: BG/NBD fitted on the
+    customers' summary (:func:`summary_from_orders`), then P(alive | x, t_x, T). Indexed by
+    ``user_id``. Chapters that label customers as gone (RFM strategies in chapters 02 and 06) use
+    this one estimate."""
+    summary = summary_from_orders(orders, as_of=as_of, period=period)
+    model = BetaGeo().fit(summary)
+    p = model.probability_alive(summary["frequency"], summary["recency"], summary["T"])
+    return pd.Series(np.asarray(p, dtype=float), index=pd.Index(summary["user_id"], name="user_id"), name="p_alive")

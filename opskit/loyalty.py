@@ -10,7 +10,7 @@ from opskit.data import engine
 __all__ = ["growth_value", "tier_thresholds", "assign_tiers", "tier_economics",
            "xp_to_reach", "level_from_xp", "poly_xp", "poly_level", "design_geometric_curve",
            "design_poly_curve", "simulate_levels", "level_economics", "benefit_queue",
-           "allocate_to_points", "points_liability", "points_flows", "breakage_estimate",
+           "tier_retention", "benefit_uplift", "allocate_to_points", "points_liability", "points_flows", "breakage_estimate",
            "liability_schedule"]
 
 
@@ -69,6 +69,41 @@ def tier_economics(spend: pd.Series, tiers: pd.Series, benefit_cost_rate: dict,
     out["return_ratio"] = out["retained_margin"] / out["benefit_cost"].replace(0, np.nan)
     out.index.name = "tier"
     return out
+
+
+def tier_retention(orders: pd.DataFrame, thresholds, names, *, as_of, horizon_days: int = 90,
+                   window_days: int = 365, tasks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Measured retention and spend of each tier over the last ``horizon_days`` before ``as_of``.
+
+    Members are placed in tiers by their growth value at the snapshot ``as_of − horizon_days``
+    (the same rule and ``window_days`` as :func:`growth_value`); per tier: ``members``,
+    ``retention_rate`` (share who ordered in ``[snapshot, as_of)``) and ``spend_per_member`` in
+    that window. Indexed by ``tier``. The gaps between tiers are observational: richer tiers would
+    retain better without benefits too, so only a holdout test measures what the benefits add.
+    """
+    as_of = pd.Timestamp(as_of)
+    snapshot = as_of - pd.Timedelta(days=horizon_days)
+    value = growth_value(orders, as_of=snapshot, window_days=window_days, tasks=tasks)
+    tiers = assign_tiers(value, thresholds, names)
+    later = orders[(orders["order_time"] >= snapshot) & (orders["order_time"] < as_of)]
+    spend = later.groupby("user_id")["amount"].sum().reindex(value.index, fill_value=0.0)
+    frame = pd.DataFrame({"tier": tiers, "retained": spend > 0, "spend": spend})
+    out = frame.groupby("tier", observed=False).agg(members=("retained", "size"),
+                                                     retention_rate=("retained", "mean"),
+                                                     spend_per_member=("spend", "mean"))
+    out.index.name = "tier"
+    out.attrs.update(snapshot=snapshot, horizon_days=horizon_days)
+    return out
+
+
+def benefit_uplift(retention: pd.DataFrame, attributable_share: float) -> dict:
+    """Retention the benefits are credited with, per tier: ``attributable_share`` × the tier's
+    measured retention gap over the base (first) tier, floored at 0. ``attributable_share`` is the
+    one assumption observational data cannot measure (a holdout test can)."""
+    rates = retention["retention_rate"].astype(float)
+    base = rates.iloc[0]
+    gap = (rates - base).clip(lower=0).fillna(0.0)
+    return {tier: float(attributable_share * g) for tier, g in gap.items()}
 
 
 def xp_to_reach(level, base: float = 100.0, growth: float = 1.5):

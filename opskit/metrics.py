@@ -146,6 +146,10 @@ def _visit_to_order(data, period):
     return pd.Series((table["buyers"] / table["visitors"]).to_numpy(), index=_datetime_index(table["period"]))
 
 
+#: Events that show a user came back for the product (not a passive app_open, push or ad impression).
+RETENTION_EVENTS = ("search", "view_item", "add_favorite", "add_to_cart", "checkout")
+
+
 def _retention_30d(data, period):
     u, e = data["users"], data["events"]
     as_of = e["event_time"].max()
@@ -156,8 +160,17 @@ def _retention_30d(data, period):
     table = engine.run("returned_after_register",
                        {"register_before": latest.floor("us"), "from_days": 1, "to_days": 30, "period": period},
                        users=engine.renamed(u, user_id="user_id", register_time="register_time"),
-                       events=engine.renamed(e, user_id="user_id", event_time="event_time"))
+                       events=engine.renamed(e, user_id="user_id", event_time="event_time", event_type="event_type"),
+                       kinds=pd.DataFrame({"event_type": list(RETENTION_EVENTS)}),
+                       orders=_return_orders(data))
     return pd.Series((table["returned"] / table["users"]).to_numpy(), index=_datetime_index(table["period"]))
+
+
+def _return_orders(data):
+    """Orders count as a return (an order on any platform, mini-program or store); none without orders."""
+    if data.has("orders"):
+        return engine.renamed(data["orders"], user_id="user_id", order_time="order_time")
+    return pd.DataFrame({"user_id": pd.Series(dtype="string"), "order_time": pd.Series(dtype="datetime64[us]")})
 
 
 def _paid_cac(data, period):
@@ -224,7 +237,8 @@ METRICS: dict[str, MetricDef] = {m.id: m for m in [
     MetricDef("visit_to_order", "访客→下单转化率",
               "当期打开过 App 的用户中，当期也下过单的比例（小程序、门店订单的用户不在分母中）", "比例",
               ("events", "orders"), fn=_visit_to_order),
-    MetricDef("retention_30d", "30 日留存率", "按注册期分组：注册后第 1–30 天（[1, 30) 天）内有任意行为事件的用户占比；"
+    MetricDef("retention_30d", "30 日留存率", "按注册期分组：注册后第 1–30 天（[1, 30) 天）内有有效行为（搜索、浏览商品、收藏、加购、提交订单）或下单的用户占比"
+              "（只打开 App、打开推送、看到广告不算）；"
               "只统计整期注册用户都已满 30 天（以事件表最后时刻为准）的注册期", "比例", ("users", "events"),
               fn=_retention_30d),
     MetricDef("paid_cac", "付费渠道获客成本（CAC）", "付费渠道当期投放花费 ÷ 付费渠道当期新注册用户数", "元/人",
@@ -271,3 +285,45 @@ def catalog_table(data=None) -> pd.DataFrame:
             row["available"] = "是" if not missing else f"否（缺少 {'、'.join(missing)}）"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the North Star
+
+#: Catalog metrics a company may choose its North Star from (chapter 01 chooses, chapter 03 starts from it).
+NORTH_STAR_CANDIDATES = ("buyers", "returning_buyers", "active_users", "new_buyers", "orders")
+#: Candidates that count people who received value (they bought), broadest first: the first criterion.
+VALUE_CANDIDATES = ("buyers", "returning_buyers")
+
+
+def north_star_evidence(values: pd.DataFrame, *, total: str = "gmv") -> pd.DataFrame:
+    """Evidence for each candidate column of ``values`` (monthly metrics, one column each, with the
+    ``total`` column): ``same_month`` and ``lead`` (correlation of its monthly growth with the
+    growth of ``total`` in the same and in the next month), ``latest`` and ``reflects_value``.
+    Growth is the percentage change for counts and amounts, the difference for rates."""
+    def growth(series, rate):
+        change = series.diff() if rate else series.pct_change()
+        return change.replace([np.inf, -np.inf], np.nan)  # growth from 0 (a first month) is undefined
+
+    total_change = growth(values[total], False)
+    rows = {}
+    for m in values.columns.drop(total):
+        change = growth(values[m], get(m).unit == "比例")
+        rows[m] = {"label": get(m).label, "same_month": change.corr(total_change),
+                   "lead": change.corr(total_change.shift(-1)), "latest": values[m].dropna().iloc[-1]
+                   if values[m].notna().any() else np.nan, "reflects_value": m in VALUE_CANDIDATES}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "metric"
+    return out
+
+
+def choose_north_star(evidence: pd.DataFrame, *, tolerance: float = 0.1) -> str | None:
+    """The North Star by the course's rule: among candidates that reflect user value, the one whose
+    growth best leads next month's GMV growth; candidates within ``tolerance`` of the best lead are
+    tied, and the tie goes to the broadest (earliest in :data:`VALUE_CANDIDATES`), because more teams
+    can move it. None when no value candidate is available."""
+    value = evidence.loc[evidence["reflects_value"].astype(bool)]
+    if value.empty:
+        return None
+    lead = value["lead"].fillna(-np.inf)
+    tied = lead.index[lead >= lead.max() - tolerance]
+    return next(m for m in VALUE_CANDIDATES if m in tied)

@@ -42,6 +42,31 @@ RFM_STRATEGIES: dict[str, str] = {
     "一般挽留客户": "不常买、花得少、最近没买：低成本批量触达，无响应则降低投入优先级。",
 }
 
+#: Below this mean P(alive) (BG/NBD) a segment is labelled gone; below ``AT_RISK_BELOW`` at risk.
+GONE_BELOW = 0.1
+AT_RISK_BELOW = 0.5
+#: The strategy of a segment whose customers have most likely left, whatever its RFM corner.
+GONE_STRATEGY = ("多半已经离开（平均仍活跃概率很低）：历史价值不等于未来价值，不做高成本召回；"
+                 "只做低成本的试探触达，并访谈、分析流失原因。")
+
+
+def segment_outlook(p_alive: pd.Series, *, gone_below: float = GONE_BELOW,
+                    at_risk_below: float = AT_RISK_BELOW) -> pd.Series:
+    """Status of each segment from its customers' mean probability of being alive (BG/NBD
+    P(alive), ``opskit.clv``): 已流失 (< ``gone_below``), 流失风险高 (< ``at_risk_below``), 仍活跃;
+    未知 where P(alive) is missing (the CLV part was skipped)."""
+    p = pd.Series(p_alive, dtype=float)
+    status = np.select([p.isna(), p < gone_below, p < at_risk_below], ["未知", "已流失", "流失风险高"], "仍活跃")
+    return pd.Series(status, index=p.index, name="status")
+
+
+def segment_strategies(status: pd.Series) -> pd.Series:
+    """The operating strategy of each RFM segment, replaced by :data:`GONE_STRATEGY` for a segment
+    whose customers have most likely left, so a strategy never asks to win back the gone."""
+    return pd.Series([GONE_STRATEGY if st == "已流失" else RFM_STRATEGIES.get(seg, "")
+                      for seg, st in status.items()], index=status.index, name="strategy")
+
+
 def rfm_table(orders: engine.TableLike, *, as_of, window_days: int | None = None) -> pd.DataFrame:
     """Recency, frequency and monetary value per user from the order table (named query ``rfm``).
 
@@ -198,11 +223,20 @@ def choose_k(features: pd.DataFrame, ks=range(2, 9), seed: int = 0, log: bool = 
 
     x = _scaled(features, log)
     rows = []
-    for k in ks:
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
-        sil = silhouette_score(x, model.labels_, sample_size=min(sample_size, len(x)), random_state=seed)
-        rows.append({"k": k, "inertia": float(model.inertia_), "silhouette": float(sil)})
+    with _one_thread():
+        for k in ks:
+            model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
+            sil = silhouette_score(x, model.labels_, sample_size=min(sample_size, len(x)), random_state=seed)
+            rows.append({"k": k, "inertia": float(model.inertia_), "silhouette": float(sil)})
     return pd.DataFrame(rows)
+
+
+def _one_thread():
+    """k-means on thousands of users is fastest on one thread: OpenMP threads spinning on a shared,
+    busy machine made ``choose_k`` 30× slower (59 s instead of 2 s on the demo)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1)
 
 
 class BehaviourClusters(BaseEstimator):
@@ -223,7 +257,8 @@ class BehaviourClusters(BaseEstimator):
         from sklearn.cluster import KMeans
 
         x = _scaled(features, self.log)
-        model = KMeans(n_clusters=self.k, n_init=10, random_state=self.seed).fit(x)
+        with _one_thread():
+            model = KMeans(n_clusters=self.k, n_init=10, random_state=self.seed).fit(x)
         raw = pd.Series(model.labels_, index=features.index)
         # Relabel clusters by size (largest first, ties by mean of first feature) for stable ids.
         order = raw.value_counts().sort_index().sort_values(ascending=False, kind="stable").index

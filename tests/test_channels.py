@@ -102,3 +102,26 @@ def test_demo_fraud_channel_has_the_worst_retention_not_the_worst_cac(demo):
     assert econ.attrs["blended_cac"] < econ.attrs["paid_cac"]
     mat = channels.value_matrix(econ)
     assert mat.loc[fraud, "quadrant"] in ("收割渠道", "问题渠道")
+
+
+def test_value_matrix_cuts_at_the_paid_programme_not_the_median():
+    # five channels; a median split would call two of them "low" whatever their numbers
+    econ = pd.DataFrame({"users": [100, 100, 100, 100, 600], "ltv_cac": [3.0, 2.9, 2.8, 2.7, 1.0],
+                         "retention_rate": [0.40, 0.39, 0.38, 0.37, 0.20], "paid": True},
+                        index=["a", "b", "c", "d", "e"])
+    mat = channels.value_matrix(econ)
+    assert mat.attrs["x_cut"] == pytest.approx((3.0 + 2.9 + 2.8 + 2.7 + 6.0) / 10)
+    assert list(mat["quadrant"]) == ["明星渠道"] * 4 + ["问题渠道"]
+    # the pooled row of channel_economics wins over the weighted mean; a tie counts as high
+    econ.attrs["paid_pooled"] = pd.Series({"ltv_cac": 2.8, "retention_rate": 0.38})
+    mat = channels.value_matrix(econ)
+    assert mat.loc["c", "quadrant"] == "明星渠道" and mat.loc["d", "quadrant"] == "问题渠道"
+
+
+def test_demo_cheapest_channel_per_retained_user_is_not_labelled_a_harvest(demo):
+    econ = channels.channel_economics(demo["users"], demo["orders"], demo["channel_spend"],
+                                      channels=demo["channels"], horizon_days=90)
+    paid = econ.loc[econ["paid"]]
+    cheapest = (paid["cac"] / paid["retention_rate"]).idxmin()
+    mat = channels.value_matrix(econ)
+    assert mat.loc[cheapest, "quadrant"] in ("明星渠道", "潜力渠道")

@@ -112,6 +112,7 @@ DERIVED = {
         [["total", "part_a", "part_b", "part_c"]]},
     "segment_content_response": {"segments": lambda: _segments()},
     "segment_needs": {"segments": lambda: _segments()},
+    "returned_after_register": {"kinds": lambda: pd.DataFrame({"event_type": ["search", "view_item", "add_to_cart"]})},
     "aipl_stages": {"interest_types": lambda: pd.DataFrame({"event_type": list(aipl.INTEREST_EVENTS)}),
                     "awareness_types": lambda: pd.DataFrame({"event_type": list(aipl.AWARENESS_EVENTS)})},
     "early_counts": {"types": lambda: pd.DataFrame({"event_type": ["add_favorite", "view_item", "search", "share",

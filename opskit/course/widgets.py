@@ -37,8 +37,11 @@ class ViralExplorer:
         import ipywidgets as w
         import matplotlib.pyplot as plt
 
-        k = w.FloatSlider(value=self.k, min=0.1, max=2.0, step=0.05, description="K 系数")
-        ct = w.FloatSlider(value=self.cycle_time, min=1, max=30, step=0.5, description="周期（天）")
+        # the range always contains the measured K (a K of 0.09 must not open at the slider's minimum)
+        k = w.FloatSlider(value=self.k, min=0.0, max=max(2.0, round(self.k * 1.5, 2)), step=0.01,
+                          description="K 系数")
+        ct = w.FloatSlider(value=self.cycle_time, min=min(1.0, self.cycle_time), max=max(30.0, self.cycle_time * 1.5),
+                           step=0.1, description="周期（天）")
         out = w.Output()
         text = w.HTML()
 

@@ -50,6 +50,10 @@ BROWSE_SESSION = [("push_open", 0.20, (-5, -1)), ("view_item", 0.70, (10, 300)),
                   ("share", 0.02, (60, 600))]
 FIRST_WEEK_SESSION = [("view_item", 0.80, (10, 300)), ("search", 0.30, (5, 120))]
 ORDER_VIEW_SHARE = 0.5          # many app orders are re-orders that skip the product page
+# First-week sessions that put something in the cart (drawn from the stream "first_week_cart", so
+# every other event keeps its draws): new users who cart but do not order are the cart abandoners
+# that chapter 05's 临门一脚 targets.
+FIRST_WEEK_CART = 0.35
 
 TRUTHS: dict[str, object] = {
     "aha_event": "add_favorite",
@@ -63,6 +67,7 @@ TRUTHS: dict[str, object] = {
     "engagement_shape": ENGAGEMENT_SHAPE,
     "favorite_rate_first_week": FAVORITE_RATE,
     "churn_signal": f"流失（BG/NBD 退出）前 {FADE_DAYS} 天浏览会话线性减少，退出后不再有任何事件",
+    "first_week_cart_share_of_sessions": FIRST_WEEK_CART,
 }
 
 CARD = f"""\
@@ -73,6 +78,7 @@ CARD = f"""\
 - **埋点：啊哈时刻。** 前 {AHA_WINDOW_DAYS} 天内收藏 ≥ {AHA_FAVORITES} 次的用户，14 天首单概率 ×{AHA_MULTIPLIER}，其余 ×{NO_AHA_MULTIPLIER}（见“购买”）。
   结果口径：注册后第 8–30 天（[7, 30) 天）是否有订单，只统计注册满 30 天的非作弊用户；大样本下两组约为
   {AHA_RETAINED_EXPECTED:.0%} 对 {NO_AHA_RETAINED_EXPECTED:.0%}（本数据的实测值见下文）。收藏次数与首单之间是阈值效应：2 次与 0 次没有差别。
+- 前 7 天的每次会话以 {FIRST_WEEK_CART:.0%} 的概率把商品加入购物车（add_to_cart）；没在 7 天内下单的这些用户就是“加购未下单”的新客。
 - App 端订单带一段漏斗：app_open → view_item（{ORDER_VIEW_SHARE:.0%}，复购常跳过详情页）→ add_to_cart → checkout，均在下单前几分钟内；
   小程序与门店订单没有 App 事件。
 - 买家在首单到流失之间还有浏览会话（每单约 {BROWSE_PER_ORDER} 次），会话内以一定概率出现 push_open、view_item、search、
@@ -132,6 +138,10 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     t = pop.t_reg[user] + rng.integers(600, 7 * DAY_S, len(user))
     log.add(user, t, "app_open")
     log.session(user, t, FIRST_WEEK_SESSION)
+    cart_rng = rng_for(cfg, "first_week_cart")
+    carted = cart_rng.random(len(user)) < FIRST_WEEK_CART
+    log.add(user[carted], t[carted] + cart_rng.integers(300, 900, int(carted.sum())), "add_to_cart",
+            cart_rng.choice(len(CATEGORIES), int(carted.sum()), p=CATEGORY_POPULARITY).astype(np.int8))
     fav_user = np.repeat(np.arange(pop.n), pop.extra["favorites_7d"])
     log.add(fav_user, pop.t_reg[fav_user] + rng.integers(60, AHA_WINDOW_DAYS * DAY_S - 60,
                                                          len(fav_user)), "add_favorite")

@@ -36,6 +36,10 @@ BASE_CONVERSION = 0.20     # designed population-average control rate of the con
 ACTIVE_WEIGHT = 3.0        # users alive (buying) at the start convert 3x as often as the others
 PAGEVIEWS_MEAN = 20.0      # mean pageviews per user over an experiment
 BASE_CTR = 0.08            # clicks per pageview in control
+# Users differ in how much they click: each user's CTR ~ Beta(κ·CTR, κ·(1 − CTR)) with mean BASE_CTR.
+# A small κ means large user-level heterogeneity, so pageviews of one user are not independent
+# trials and the naive per-pageview test is too confident (the delta-method trap).
+CTR_CONCENTRATION = 3.0
 
 EXPERIMENTS = pd.DataFrame([
     {"experiment_id": "exp_detail_page", "name": "商品详情页改版", "metric": "加购转化率",
@@ -77,6 +81,7 @@ TRUTHS: dict[str, object] = {
             "revenue_lift_rel": row.revenue_lift,
             "ctr_control": BASE_CTR,
             "ctr_lift_rel": row.ctr_lift,
+            "ctr_user_concentration": CTR_CONCENTRATION,
             "ios_treatment_users_lost": row.ios_treatment_loss,
         } for row in EXPERIMENTS.itertuples()
     },
@@ -96,7 +101,9 @@ CARD = f"""\
 
 - 4 个 A/B 实验，设计均为 50/50，对象是实验开始前已注册的全部非作弊用户（exp_cart_recommend 要求注册满 {PRE_PERIOD_DAYS} 天）。
   “加购转化率”按实验平台日志生成：对照组总体转化率设计为 {BASE_CONVERSION:.0%}，实验开始时仍在购买的用户转化概率是其他用户的
-  {ACTIVE_WEIGHT:.0f} 倍（按总体均值归一）；浏览数 ~ Poisson（均值 {PAGEVIEWS_MEAN:.0f}，同样按活跃加权），点击 ~ Binomial(浏览数, {BASE_CTR:.0%})。
+  {ACTIVE_WEIGHT:.0f} 倍（按总体均值归一）；浏览数 ~ Poisson（均值 {PAGEVIEWS_MEAN:.0f}，同样按活跃加权），点击 ~ Binomial(浏览数, 用户点击率)；
+  **埋点：用户点击率的异质性**——每个用户的点击率 ~ Beta({CTR_CONCENTRATION:g}×{BASE_CTR:.0%}, {CTR_CONCENTRATION:g}×{1 - BASE_CTR:.0%})
+  （均值 {BASE_CTR:.0%}），同一用户的多次浏览并不独立，按浏览做的比例检验会低估不确定性（delta 方法陷阱）。
   revenue 与 pre_revenue 取自订单表（实验期 / 实验前 {PRE_PERIOD_DAYS} 天的实付金额）；exp_cart_recommend 的 converted 为实验期是否下单。
   - **exp_detail_page（商品详情页改版）**：加购转化率真实提升 +{EXPERIMENTS.conversion_lift[0] * 100:.0f} 个百分点（对照 {BASE_CONVERSION:.0%}）。
   - **exp_search_rank（搜索排序新算法）**：没有真实效果，但**埋点 bug 使实验组 40% 的 iOS 用户没有被记录**，
@@ -205,7 +212,10 @@ def _run(cfg: WorldConfig, pop: Population, book: OrderBook, row,
         p = BASE_CONVERSION * weight + row.conversion_lift * treated
         converted = rng.random(len(users)) < p
     pageviews = rng.poisson(PAGEVIEWS_MEAN * weight)
-    clicks = rng.binomial(pageviews, BASE_CTR * (1 + row.ctr_lift * treated))
+    rng.binomial(pageviews, BASE_CTR)  # the former homogeneous draw, kept so later draws stay aligned
+    ctr_rng = rng_for(cfg, f"ctr:{row.experiment_id}")
+    user_ctr = ctr_rng.beta(CTR_CONCENTRATION * BASE_CTR, CTR_CONCENTRATION * (1 - BASE_CTR), len(users))
+    clicks = ctr_rng.binomial(pageviews, np.clip(user_ctr * (1 + row.ctr_lift * treated), 0.0, 1.0))
 
     # The logging bug: part of the iOS treatment users never reach the experiment log.
     logged = ~(treated & (pop.os[users] == 0) & (rng.random(len(users)) < row.ios_treatment_loss))

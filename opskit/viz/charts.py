@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -205,7 +206,9 @@ def funnel(steps, values, ax=None, title: str | None = None):
     for yi, value, prev in zip(y, values, [None] + values[:-1]):
         step = "" if not prev else f"，环节转化 {fmt_pct(value / prev)}"
         ax.text(value, yi, f"  {value:,.0f}（{fmt_pct(value / top)}{step}）", va="center", fontsize=9)
-    ax.set_xlim(0, top * 1.6)
+    ax.set_xlim(0, top * 1.6)  # room for the labels right of the bars
+    ticks = [t for t in matplotlib.ticker.MaxNLocator(5).tick_values(0, top) if 0 <= t <= top]
+    ax.set_xticks(ticks)  # the axis is labelled only up to the largest step
     ax.grid(axis="y", visible=False)
     if title:
         ax.set_title(title)

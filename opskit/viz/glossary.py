@@ -142,3 +142,15 @@ LABELS.update({
     "role": "价值点角色", "model_type": "商业模式", "stream": "收费类型", "line": "收入线", "driver": "驱动量",
     "driver_value": "驱动量数值", "revenue_cents": "收入（分）",
 })
+
+
+#: Chinese names of the canonical event types (values of ``events.event_type``).
+EVENT_LABELS: dict[str, str] = {
+    "add_favorite": "收藏", "view_item": "浏览商品", "search": "搜索", "share": "分享", "app_open": "打开 App",
+    "push_open": "打开推送", "add_to_cart": "加入购物车", "checkout": "提交订单",
+}
+
+
+def event_label(event_type: str) -> str:
+    """The Chinese name of an event type; the type itself if unknown (company event names)."""
+    return EVENT_LABELS.get(event_type, event_type)

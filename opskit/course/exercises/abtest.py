@@ -15,6 +15,7 @@ from opskit import abtest
 from opskit.course.exercises import (
     expect_number,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
 )
 from opskit.decomposition import lmdi, sequential
 
@@ -23,6 +24,7 @@ def _close(a: float, b: float, rtol: float = 1e-6) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
 
 
+@total
 def sample_size(answer, p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) -> bool:
     expected = abtest.sample_size_proportions(p1, p2, alpha, power)
     rel = abtest.sample_size_proportions(p1, p1 * (1 + (p2 - p1)), alpha, power) if p2 - p1 < 1 else -1
@@ -35,6 +37,7 @@ def sample_size(answer, p1: float, p2: float, alpha: float = 0.05, power: float 
     ])
 
 
+@total
 def srm_pvalue(answer, assignments: pd.DataFrame, experiment_id: str, treatment_share: float = 0.5) -> bool:
     g = assignments[assignments["experiment_id"] == experiment_id]
     counts = g["variant"].value_counts().reindex(["control", "treatment"], fill_value=0)
@@ -47,6 +50,7 @@ def srm_pvalue(answer, assignments: pd.DataFrame, experiment_id: str, treatment_
     ])
 
 
+@total
 def conversion_lift(answer, assignments: pd.DataFrame, experiment_id: str) -> bool:
     g = assignments[assignments["experiment_id"] == experiment_id]
     rate = g.groupby("variant")["converted"].mean()
@@ -58,6 +62,7 @@ def conversion_lift(answer, assignments: pd.DataFrame, experiment_id: str) -> bo
     ])
 
 
+@total
 def cuped_theta(answer, assignments: pd.DataFrame, experiment_id: str) -> bool:
     g = assignments[assignments["experiment_id"] == experiment_id]
     expected = abtest.Cuped().fit(g["pre_revenue"], g["revenue"]).theta_
@@ -71,6 +76,7 @@ def cuped_theta(answer, assignments: pd.DataFrame, experiment_id: str) -> bool:
     ])
 
 
+@total
 def sequential_contribution(answer, before: dict, after: dict, order: list[str], factor: str) -> bool:
     expected = sequential(before, after, order)[factor]
     last = sequential(before, after, [f for f in order if f != factor] + [factor])[factor]
@@ -82,6 +88,7 @@ def sequential_contribution(answer, before: dict, after: dict, order: list[str],
     ])
 
 
+@total
 def bh_rejections(answer, pvalues, alpha: float = 0.05) -> bool:
     p = np.asarray(pvalues, dtype=float)
     expected = int((abtest.adjust_pvalues(p, "bh") <= alpha).sum())

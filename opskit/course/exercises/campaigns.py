@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import campaigns as cp
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
+@total
 def bank_did(answer, banks: pd.DataFrame) -> bool:
     cells = banks.set_index(["district", "year"])["banks"]
     t0, t1 = cells.loc[("6", 1930)], cells.loc[("6", 1931)]
@@ -26,6 +27,7 @@ def bank_did(answer, banks: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def pilot_did(answer, panel: pd.DataFrame) -> bool:
     try:
         expected = cp.did(panel, outcome="log_gmv", unit="city_id", time="date", treated="treated").effect
@@ -42,6 +44,7 @@ def pilot_did(answer, panel: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def holdout_increment(answer, audience: pd.DataFrame, segment: str) -> bool:
     own = audience[audience["segment"] == segment]
     reached = own["holdout"] == 0
@@ -58,6 +61,7 @@ def holdout_increment(answer, audience: pd.DataFrame, segment: str) -> bool:
     ])
 
 
+@total
 def synthetic_att(answer, sc: cp.SyntheticControl | None) -> bool:
     if unanswered(answer):
         return expect_number("任务 4 合成控制的活动期平均差距", answer, 0.0)
@@ -74,6 +78,7 @@ def synthetic_att(answer, sc: cp.SyntheticControl | None) -> bool:
     ])
 
 
+@total
 def pull_forward_share(answer, result: cp.ItsResult | None, phases: pd.DataFrame, post_days: int) -> bool:
     task = "任务 5 透支和回落抵消了多少毛增量"
     if unanswered(answer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit import category, decomposition
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
 def _guarded(task: str, answer, compute):
@@ -22,6 +22,7 @@ def _guarded(task: str, answer, compute):
         return _say(task, False, f"检查时出错（{type(error).__name__}: {error}）。确认答案是一个数字，且没有改动上面准备好的表。")
 
 
+@total
 def penetration(answer, purchases: pd.DataFrame, users: pd.DataFrame, item: str = "dairy") -> bool:
     task = "任务 1 乳品的渗透率"
 
@@ -38,6 +39,7 @@ def penetration(answer, purchases: pd.DataFrame, users: pd.DataFrame, item: str 
     return _guarded(task, answer, compute)
 
 
+@total
 def spend_per_purchase(answer, purchases: pd.DataFrame, item: str = "dairy") -> bool:
     task = "任务 2 乳品的每次购买金额（Kantar 恒等式）"
 
@@ -53,6 +55,7 @@ def spend_per_purchase(answer, purchases: pd.DataFrame, item: str = "dairy") -> 
     return _guarded(task, answer, compute)
 
 
+@total
 def basket_lift(answer, purchases: pd.DataFrame, antecedent: str = "bakery", consequent: str = "dairy") -> bool:
     task = "任务 3 订单层面的 lift(烘焙 ⇒ 乳品)"
 
@@ -69,6 +72,7 @@ def basket_lift(answer, purchases: pd.DataFrame, antecedent: str = "bakery", con
     return _guarded(task, answer, compute)
 
 
+@total
 def repeat_rate(answer, purchases: pd.DataFrame, item: str = "fruit") -> bool:
     task = "任务 4 水果的复购率"
 
@@ -87,6 +91,7 @@ def repeat_rate(answer, purchases: pd.DataFrame, item: str = "fruit") -> bool:
     return _guarded(task, answer, compute)
 
 
+@total
 def grow_gain(answer, before: pd.DataFrame, after: pd.DataFrame, item: str = "dairy") -> bool:
     task = "任务 5 GROW：乳品的渗透力（G）"
 

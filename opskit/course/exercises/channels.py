@@ -14,10 +14,12 @@ from opskit.course.exercises import (
     _say,
     expect_number,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
     unanswered,
 )
 
 
+@total
 def paid_cac(answer, users: pd.DataFrame, channel_spend: pd.DataFrame, chans: pd.DataFrame) -> bool:
     paid = chans.loc[chans["is_paid"], "channel_id"]
     spend = channel_spend["spend"].sum()
@@ -30,6 +32,7 @@ def paid_cac(answer, users: pd.DataFrame, channel_spend: pd.DataFrame, chans: pd
     ])
 
 
+@total
 def roas_and_roi(roas_answer, roi_answer, revenue: float, spend: float, gross_margin: float) -> bool:
     task = "任务 2 ROAS 与 ROI"
     if unanswered(roas_answer) or unanswered(roi_answer):
@@ -49,6 +52,7 @@ def roas_and_roi(roas_answer, roi_answer, revenue: float, spend: float, gross_ma
     return _say(task, False, "ROI = (收入 × 毛利率 − 花费) ÷ 花费，再检查一下。")
 
 
+@total
 def payback(answer, cac: float, monthly_arpu: float, gross_margin: float) -> bool:
     expected = float(_ch.payback_months(cac, monthly_arpu, gross_margin))
     return expect_number("任务 3 回本周期（月）", answer, expected, rtol=1e-4, hints=[
@@ -59,6 +63,7 @@ def payback(answer, cac: float, monthly_arpu: float, gross_margin: float) -> boo
     ])
 
 
+@total
 def injection_share(answer, installs: pd.DataFrame, channel: str, threshold: float = 10.0) -> bool:
     ctit = _fraud.ctit_seconds(installs)
     mine = installs["channel_id"] == channel
@@ -73,6 +78,7 @@ def injection_share(answer, installs: pd.DataFrame, channel: str, threshold: flo
     ])
 
 
+@total
 def wasted_spend(answer, installs: pd.DataFrame, channel_spend: pd.DataFrame, channel: str) -> bool:
     expected = _fraud.wasted_spend(installs, channel_spend, channel)
     task = "任务 5 被浪费的花费"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from opskit import gamification, loyalty
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
 def _safe(predicate):
@@ -21,6 +21,7 @@ def _safe(predicate):
     return wrapped
 
 
+@total
 def level_function(answer, base: float = 100.0, growth: float = 1.5) -> bool:
     """Task 1: a function xp -> level for the geometric curve, exact on the thresholds."""
     task = "任务 1 几何等级曲线的反函数"
@@ -45,6 +46,7 @@ def level_function(answer, base: float = 100.0, growth: float = 1.5) -> bool:
     return _say(task, False, "结果不对。公式：level = 1 + floor(log(1 + xp·(g − 1)/base) / log(g))，再用精确比较修正门槛处的误差。")
 
 
+@total
 def ifrs_revenue(answer) -> bool:
     """Task 2: year-2 revenue of IFRS 15 IE267–IE270 when the estimate falls to 9,200."""
     expected = float(loyalty.points_liability(9000, [4500, 4000], [9700, 9200])["revenue"].iloc[1])
@@ -57,6 +59,7 @@ def ifrs_revenue(answer) -> bool:
     ])
 
 
+@total
 def breakage(answer, ledger: pd.DataFrame, as_of) -> bool:
     """Task 3: breakage of the matured points."""
     got = loyalty.breakage_estimate(ledger, as_of=as_of)
@@ -72,6 +75,7 @@ def breakage(answer, ledger: pd.DataFrame, as_of) -> bool:
     ])
 
 
+@total
 def task_cace(answer, experiment: pd.DataFrame, task_id: str) -> bool:
     """Task 4: Wald / CACE estimate of a task's effect on completers."""
     eff = gamification.task_effects(experiment).loc[task_id]

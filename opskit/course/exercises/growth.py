@@ -12,9 +12,10 @@ import pandas as pd
 
 from opskit import acquisition, growth
 from opskit.concentration import top_share
-from opskit.course.exercises import SCOREBOARD, _say, expect_number
+from opskit.course.exercises import SCOREBOARD, _say, expect_number, total
 
 
+@total
 def break_even_share(answer, partner_monthly: pd.DataFrame, partner_id: str, gross_margin: float) -> bool:
     rows = partner_monthly[partner_monthly["partner_id"] == partner_id]
     gmv, support, commission = rows["gmv"].sum(), rows["support_cost"].sum(), rows["commission"].sum()
@@ -30,6 +31,7 @@ def break_even_share(answer, partner_monthly: pd.DataFrame, partner_id: str, gro
     ])
 
 
+@total
 def butterfly_total(answer, u0: float, k: float, generations: int) -> bool:
     expected = float(growth.butterfly(u0, k, generations)["cumulative_users"].iloc[-1])
     return expect_number("任务 2 用户蝴蝶：累计用户", answer, expected, rtol=1e-6, hints=[
@@ -44,6 +46,7 @@ def butterfly_total(answer, u0: float, k: float, generations: int) -> bool:
     ])
 
 
+@total
 def network_output(answer, openings, ramp, month: int) -> bool:
     table = growth.unit_replication(openings, ramp)
     expected = float(table["output"].iloc[month - 1])
@@ -58,6 +61,7 @@ def network_output(answer, openings, ramp, month: int) -> bool:
     ])
 
 
+@total
 def top20_share(answer, staff_referrals: pd.DataFrame) -> bool:
     totals = acquisition.staff_results(staff_referrals)["referred_users"]
     expected = top_share(totals, 0.2)
@@ -74,6 +78,7 @@ def top20_share(answer, staff_referrals: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def optimal_commission(answer, elasticity: float, gross_margin: float) -> bool:
     expected = elasticity * gross_margin / (1 + elasticity)
     return expect_number("任务 5 使毛利最大的佣金比例", answer, expected, rtol=1e-6, hints=[

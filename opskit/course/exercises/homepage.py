@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import homepage as hp
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
+@total
 def slot_gpm(answer, slots: pd.DataFrame, slot: str) -> bool:
     own = slots[slots["slot_id"] == slot]
     expected = 1000 * own["gmv"].sum() / own["impressions"].sum()
@@ -25,6 +26,7 @@ def slot_gpm(answer, slots: pd.DataFrame, slot: str) -> bool:
     ])
 
 
+@total
 def swap_theta(answer, slots: pd.DataFrame, creative: str, position: int) -> bool:
     own = slots[slots["creative_id"] == creative].groupby("position")[["clicks", "impressions"]].sum()
     if 1 not in own.index or position not in own.index:
@@ -40,6 +42,7 @@ def swap_theta(answer, slots: pd.DataFrame, creative: str, position: int) -> boo
     ])
 
 
+@total
 def best_creative(answer, slots: pd.DataFrame, theta: pd.Series) -> bool:
     task = "任务 3 纠偏后千次曝光成交额最高的素材"
     if unanswered(answer):
@@ -59,6 +62,7 @@ def best_creative(answer, slots: pd.DataFrame, theta: pd.Series) -> bool:
     return _say(task, False, f"{got} 不对。检查：examined = Σ 曝光 × θ[位置]，纠偏 GPM = 1000 × 成交额 ÷ examined，取最大的素材。")
 
 
+@total
 def epsilon_regret_rate(answer, ctr, epsilon: float) -> bool:
     ctr = np.asarray(ctr, dtype=float)
     gaps = ctr.max() - ctr
@@ -71,6 +75,7 @@ def epsilon_regret_rate(answer, ctr, epsilon: float) -> bool:
     ])
 
 
+@total
 def ipw_uniform(answer, log: pd.DataFrame) -> bool:
     n_items = log["creative_id"].nunique()
     reward = log["click"].to_numpy(dtype=float)

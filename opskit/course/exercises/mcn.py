@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import concentration, mcn
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
+@total
 def hhi(answer, kol_daily: pd.DataFrame) -> bool:
     gmv = kol_daily.groupby("kol_id")["gmv"].sum()
     expected = concentration.hhi(gmv)
@@ -28,6 +29,7 @@ def hhi(answer, kol_daily: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def trap_roi(answer, kol_daily: pd.DataFrame, kol_id: str, gross_margin: float) -> bool:
     row = kol_daily.loc[kol_daily["kol_id"] == kol_id, ["gmv", "returns", "cost"]].sum()
     expected = (row["gmv"] - row["returns"]) * gross_margin / row["cost"] - 1
@@ -43,6 +45,7 @@ def trap_roi(answer, kol_daily: pd.DataFrame, kol_id: str, gross_margin: float) 
     ])
 
 
+@total
 def s2b2c(answer, prices: pd.Series, commission_rate: float, platform_rate: float) -> bool:
     task = "任务 3 S2b2C 精确分账"
     expected = mcn.s2b2c_split(prices, commission_rate=commission_rate, platform_rate=platform_rate)
@@ -66,6 +69,7 @@ def s2b2c(answer, prices: pd.Series, commission_rate: float, platform_rate: floa
     return _say(task, False, "三方之和对了，但佣金或服务费的取整不对：用四舍五入（0.5 进位）到分。")
 
 
+@total
 def months_to_replace(answer, gap: float, recruits_per_month: float, new_unit_gmv: float, tau_days: float) -> bool:
     tau = tau_days / concentration.DAYS_PER_MONTH
     expected = concentration.months_to_replace(gap, recruits_per_month, new_unit_gmv, tau)
@@ -77,6 +81,7 @@ def months_to_replace(answer, gap: float, recruits_per_month: float, new_unit_gm
     ])
 
 
+@total
 def repeat_rate(answer, follower_orders: pd.DataFrame, kol_id: str, days: int, as_of) -> bool:
     orders = follower_orders.loc[follower_orders["kol_id"] == kol_id]
     table = mcn.repeat_rates(orders, days=days, as_of=as_of, buyer="follower_id")

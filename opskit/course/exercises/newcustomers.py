@@ -13,9 +13,11 @@ from opskit import activation, viral
 from opskit.course.exercises import (
     expect_number,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
 )
 
 
+@total
 def coupon_uplift(answer, experiment: pd.DataFrame) -> bool:
     rates = experiment.groupby("treated")["converted"].mean()
     expected = rates.loc[1] - rates.loc[0]
@@ -28,6 +30,7 @@ def coupon_uplift(answer, experiment: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def aha_lift(answer, counts: pd.Series, outcome: pd.Series, threshold: int = 3) -> bool:
     users = counts.index.intersection(outcome.index)
     table = activation.threshold_table(counts.loc[users].to_numpy(), outcome.loc[users].to_numpy(),
@@ -43,6 +46,7 @@ def aha_lift(answer, counts: pd.Series, outcome: pd.Series, threshold: int = 3) 
     ])
 
 
+@total
 def k_factor(answer, referrals: pd.DataFrame, users: pd.DataFrame) -> bool:
     got = viral.k_factor(referrals, users)
     inviters = referrals["inviter_id"].nunique()
@@ -55,6 +59,7 @@ def k_factor(answer, referrals: pd.DataFrame, users: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def viral_total(answer, u0: float, k: float, cycles: int) -> bool:
     expected = viral.viral_users(u0, k, cycles)
     return expect_number("任务 4 病毒传播后的累计用户", answer, expected, rtol=1e-6, hints=[

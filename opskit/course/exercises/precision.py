@@ -12,7 +12,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from opskit import penetration, recommend
-from opskit.course.exercises import _say, expect_number, expect_series, unanswered
+from opskit.course.exercises import _say, expect_number, expect_series, total, unanswered
 
 
 def _safe(predicate):
@@ -24,6 +24,7 @@ def _safe(predicate):
     return wrapped
 
 
+@total
 def content_lift(answer, cell: pd.DataFrame, segment: str, content_id: str) -> bool:
     """Task 1: click rate of (segment, content) ÷ click rate of the segment's other contents."""
     mine = cell[(cell["segment"] == segment)]
@@ -41,6 +42,7 @@ def content_lift(answer, cell: pd.DataFrame, segment: str, content_id: str) -> b
     ])
 
 
+@total
 def bh_adjusted(answer, p_values) -> bool:
     """Task 2: Benjamini–Hochberg adjusted p-values (statsmodels multipletests, method fdr_bh)."""
     p = np.asarray(p_values, dtype=float)
@@ -60,6 +62,7 @@ def bh_adjusted(answer, p_values) -> bool:
     return expect_series("任务 2 Benjamini–Hochberg 校正", values, expected, rtol=1e-9)
 
 
+@total
 def hit_rate(answer, recommendations: pd.DataFrame, relevant: pd.DataFrame, k: int = 10) -> bool:
     """Task 3: hit-rate@k."""
     expected = recommend.hit_rate_at_k(recommendations, relevant, k)
@@ -74,6 +77,7 @@ def hit_rate(answer, recommendations: pd.DataFrame, relevant: pd.DataFrame, k: i
     ])
 
 
+@total
 def ndcg(answer, ranks_of_hits, n_relevant: int, k: int = 10) -> bool:
     """Task 4: NDCG@k of one list with binary relevance."""
     ranks = np.asarray(ranks_of_hits, dtype=float)
@@ -90,6 +94,7 @@ def ndcg(answer, ranks_of_hits, n_relevant: int, k: int = 10) -> bool:
     ])
 
 
+@total
 def penetration_rate(answer, orders: pd.DataFrame, period_start) -> bool:
     """Task 5: existing-customer penetration in the quarter starting at ``period_start``."""
     mix = penetration.customer_mix(orders, "quarter").set_index("period")

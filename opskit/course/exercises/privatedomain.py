@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from opskit import audience, identity, private_domain
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
 def _guarded(task: str, answer, compute):
@@ -25,6 +25,7 @@ def _guarded(task: str, answer, compute):
         return _say(task, False, f"检查时出错（{type(error).__name__}: {error}）。确认答案是一个数字，且没有改动上面准备好的表。")
 
 
+@total
 def touchpoint_conversion(answer, members: pd.DataFrame, sources: pd.DataFrame, source: str = "包裹卡") -> bool:
     task = f"任务 1 「{source}」的入群转化率"
 
@@ -44,6 +45,7 @@ def touchpoint_conversion(answer, members: pd.DataFrame, sources: pd.DataFrame, 
     return _guarded(task, answer, compute)
 
 
+@total
 def end_to_end(answer, funnel: pd.DataFrame, period) -> bool:
     task = "任务 2 私域漏斗的端到端转化率"
 
@@ -60,6 +62,7 @@ def end_to_end(answer, funnel: pd.DataFrame, period) -> bool:
     return _guarded(task, answer, compute)
 
 
+@total
 def unsubscribe_beyond(answer, touches: pd.DataFrame, point: int = 3) -> bool:
     task = f"任务 3 每周超过 {point} 条消息时的周退订率"
 
@@ -80,6 +83,7 @@ def unsubscribe_beyond(answer, touches: pd.DataFrame, point: int = 3) -> bool:
     return _guarded(task, answer, compute)
 
 
+@total
 def top_decile_lift(answer, y_true, score) -> bool:
     task = "任务 4 Lookalike 的前 10% 提升度"
 
@@ -99,6 +103,7 @@ def top_decile_lift(answer, y_true, score) -> bool:
     return _guarded(task, answer, compute)
 
 
+@total
 def resolved_customers(answer, links: pd.DataFrame) -> bool:
     task = "任务 5 身份打通后的顾客数"
 

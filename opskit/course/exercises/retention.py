@@ -16,11 +16,13 @@ from opskit.course.exercises import (
     expect_number,
     expect_series,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
     unanswered,
 )
 from opskit.retention import ShiftedBetaGeometric as _SBG
 
 
+@total
 def repeat_frequency(answer, orders: pd.DataFrame) -> bool:
     expected = summary_from_orders(orders).set_index("user_id")["frequency"]
     per_order = orders.groupby("user_id").size() - 1
@@ -32,6 +34,7 @@ def repeat_frequency(answer, orders: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def month1_retention(answer, orders: pd.DataFrame, cohort: str = "2025-01") -> bool:
     month = orders["order_time"].dt.to_period("M")
     first = month.groupby(orders["user_id"]).transform("min")
@@ -49,6 +52,7 @@ def month1_retention(answer, orders: pd.DataFrame, cohort: str = "2025-01") -> b
     ])
 
 
+@total
 def simple_clv(answer, margin: float = 100.0, retention: float = 0.8, rate: float = 0.10) -> bool:
     expected = margin * retention / (1 + rate - retention)
     return expect_number("任务 3 简单留存模型的 CLV", answer, expected, rtol=1e-4, hints=[
@@ -61,6 +65,7 @@ def simple_clv(answer, margin: float = 100.0, retention: float = 0.8, rate: floa
     ])
 
 
+@total
 def top_decile(answer, y, score) -> bool:
     expected = _lift(y, score)
     top_rate = expected * float(np.mean(y))
@@ -72,6 +77,7 @@ def top_decile(answer, y, score) -> bool:
     ])
 
 
+@total
 def sbg_mean_churn(answer, memberships: pd.DataFrame) -> bool:
     expected = _SBG().fit(memberships).mean_churn()
     naive = float(memberships["churned"].sum() / memberships["periods_paid"].sum())

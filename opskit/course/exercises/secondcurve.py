@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from opskit import growth
-from opskit.course.exercises import SCOREBOARD, _say, expect_number, unanswered
+from opskit.course.exercises import SCOREBOARD, _say, expect_number, total, unanswered
 
 
+@total
 def peak_time(answer, p: float, q: float) -> bool:
     expected = growth.bass_peak_time(p, q)
     return expect_number("任务 1 Bass 模型的峰值时间 t*", answer, expected, rtol=1e-6, hints=[
@@ -24,6 +25,7 @@ def peak_time(answer, p: float, q: float) -> bool:
     ])
 
 
+@total
 def ols_p(answer, adoptions) -> bool:
     n = np.asarray(adoptions, dtype=float)
     expected = float(growth.bass_ols(n)["p"])
@@ -40,6 +42,7 @@ def ols_p(answer, adoptions) -> bool:
     ])
 
 
+@total
 def relative_share(answer, summary: pd.DataFrame, line_id: str) -> bool:
     row = summary.loc[line_id]
     expected = row["own_share"] / row["largest_rival_share"]
@@ -49,6 +52,7 @@ def relative_share(answer, summary: pd.DataFrame, line_id: str) -> bool:
     ])
 
 
+@total
 def quadrants(answer, summary: pd.DataFrame) -> bool:
     task = "任务 4 各业务线的 BCG 象限"
     expected = pd.Series(growth.bcg_matrix(summary)["quadrant"])
@@ -75,6 +79,7 @@ def quadrants(answer, summary: pd.DataFrame) -> bool:
     return _say(task, False, f"{first} 的象限应写成 明星 / 现金牛 / 问题 / 瘦狗 之一，现在是 {got[first]!r}。")
 
 
+@total
 def membership_fee_line(answer, paid_memberships: pd.DataFrame, fee: float) -> bool:
     active = int((paid_memberships["churned"] == 0).sum())
     expected = round(active * fee, 2)
@@ -87,6 +92,7 @@ def membership_fee_line(answer, paid_memberships: pd.DataFrame, fee: float) -> b
     ])
 
 
+@total
 def guardrail_change(answer, rollout: pd.DataFrame, stage: str) -> bool:
     rows = rollout[rollout["stage"] == stage]
     means = rows.groupby("variant")["main_revenue"].mean()

@@ -13,10 +13,12 @@ from opskit.course.exercises import (
     expect_number,
     expect_series,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
     unanswered,
 )
 
 
+@total
 def recency(answer, orders: pd.DataFrame, as_of) -> bool:
     as_of = pd.Timestamp(as_of)
     expected = segments.rfm_table(orders, as_of=as_of)["recency_days"]
@@ -31,6 +33,7 @@ def recency(answer, orders: pd.DataFrame, as_of) -> bool:
     ])
 
 
+@total
 def r_score(answer, rfm: pd.DataFrame, bins: int = 5) -> bool:
     expected = segments.quantile_score(-rfm["recency_days"], bins)
     first = segments.quantile_score(-rfm["recency_days"], bins, method="first")
@@ -44,6 +47,7 @@ def r_score(answer, rfm: pd.DataFrame, bins: int = 5) -> bool:
     ])
 
 
+@total
 def important_value(answer, rfm: pd.DataFrame) -> bool:
     seg = segments.rfm_segments(rfm)
     expected = int((seg == "重要价值客户").sum())
@@ -57,6 +61,7 @@ def important_value(answer, rfm: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def tag_coverage(answer, rfm: pd.DataFrame) -> bool:
     tagged = (rfm["frequency"] >= 10) & (rfm["recency_days"] < 30)
     expected = float(tagged.mean())
@@ -69,6 +74,7 @@ def tag_coverage(answer, rfm: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def kano_better(answer, kano_survey: pd.DataFrame, feature: str) -> bool:
     counts = survey.category_counts(kano_survey).loc[feature]
     a, o, m, i = (counts[c] for c in "AOMI")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit import tokens
-from opskit.course.exercises import _say, expect_number, unanswered
+from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
+@total
 def minted(answer, m: float, n: float, supply: float, deposit: float) -> bool:
     curve = tokens.BondingCurve(m=m, n=n)
     expected = curve.mint(supply, deposit)
@@ -28,6 +29,7 @@ def minted(answer, m: float, n: float, supply: float, deposit: float) -> bool:
     ])
 
 
+@total
 def swap(answer, x: float, y: float, dx: float, fee: float) -> bool:
     expected = tokens.swap_output(x, y, dx, fee)
     return expect_number("任务 2 恒定乘积池换到的数量", answer, expected, rtol=1e-7, hints=[
@@ -39,6 +41,7 @@ def swap(answer, x: float, y: float, dx: float, fee: float) -> bool:
     ])
 
 
+@total
 def top_creator_share(answer, trades: pd.DataFrame, as_of) -> bool:
     earnings = tokens.creator_earnings(trades, as_of=as_of)
     expected = float(earnings["total"].max() / earnings["total"].sum())
@@ -53,6 +56,7 @@ def top_creator_share(answer, trades: pd.DataFrame, as_of) -> bool:
     ])
 
 
+@total
 def yearly_velocity(answer, points_ledger: pd.DataFrame, year: int) -> bool:
     start, end = pd.Timestamp(f"{year}-01-01"), pd.Timestamp(f"{year + 1}-01-01")
     ledger = points_ledger.loc[points_ledger["time"] < end]
@@ -71,6 +75,7 @@ def yearly_velocity(answer, points_ledger: pd.DataFrame, year: int) -> bool:
     ])
 
 
+@total
 def chosen_fee(answer, table: pd.DataFrame, min_fill: float, max_inflation: float) -> bool:
     task = "任务 5 选出手续费率"
     expected = tokens.choose_fee(table, min_fill=min_fill, max_inflation=max_inflation)

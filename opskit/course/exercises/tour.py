@@ -13,10 +13,12 @@ from opskit.course.exercises import (
     expect_number,
     expect_series,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
     unanswered,
 )
 
 
+@total
 def buyers(answer, orders: pd.DataFrame) -> bool:
     expected = orders["user_id"].nunique()
     return expect_number("任务 1 下单用户数", answer, expected, hints=[
@@ -24,6 +26,7 @@ def buyers(answer, orders: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def average_order_value(answer, orders: pd.DataFrame) -> bool:
     gmv = orders["amount"].sum()
     return expect_number("任务 2 客单价", answer, gmv / len(orders), rtol=1e-4, hints=[
@@ -34,6 +37,7 @@ def average_order_value(answer, orders: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def monthly_signups(answer, users: pd.DataFrame) -> bool:
     expected = users.groupby(users["register_time"].dt.to_period("M")).size()
     expected.index = expected.index.to_timestamp()
@@ -45,6 +49,7 @@ def monthly_signups(answer, users: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def repeat_rate(answer, orders: pd.DataFrame) -> bool:
     per_user = orders.groupby("user_id").size()
     expected = (per_user >= 2).mean()
@@ -56,6 +61,7 @@ def repeat_rate(answer, orders: pd.DataFrame) -> bool:
     ])
 
 
+@total
 def top_customer_share(answer, orders: pd.DataFrame, fraction: float = 0.2) -> bool:
     gmv = orders.groupby("user_id")["amount"].sum()
     expected = _top_share(gmv, fraction)

@@ -14,10 +14,12 @@ from opskit.course.exercises import (
     expect_number,
     expect_series,
     summary,  # noqa: F401 - notebooks call check.summary()
+    total,
     unanswered,
 )
 
 
+@total
 def orders_per_buyer(answer, data) -> bool:
     expected = metrics.get("orders_per_buyer").compute(data)
     orders = data["orders"]
@@ -33,6 +35,7 @@ def orders_per_buyer(answer, data) -> bool:
     ])
 
 
+@total
 def rebuilt_gmv(answer, data) -> bool:
     v = metrics.compute_many(data, ["gmv", "buyers", "aov", "orders_per_buyer", "gmv_per_buyer"])
     last = v.iloc[-1]
@@ -44,6 +47,7 @@ def rebuilt_gmv(answer, data) -> bool:
     ])
 
 
+@total
 def team_canvas(answer, data) -> bool:
     task = "任务 3 你的团队画布"
     if unanswered(answer):
