@@ -99,8 +99,7 @@ def test_example_workbook_starts_with_the_notes_sheet(example_run):
     notes = sheets["说明"]
     assert "数据来源" in notes["项目"].tolist()
     assert notes.astype(str).apply(lambda c: c.str.contains("31077|31,077")).any().any()
-    # Chapter 00 on an orders export alone skips every section with a key table: the workbook
-    # carries the monthly KPIs of the data instead of nothing.
+    # On an orders export alone chapter 00 still collects its monthly KPIs for the workbook.
     kpis = sheets["月度核心指标"]
     assert kpis["订单数"].sum() == 31077 and len(kpis) == 12
 

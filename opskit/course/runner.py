@@ -548,11 +548,35 @@ def _stop_on_signals():
         yield
     except BaseException:
         if stopped:
+            _settle_abandoned_tasks()
             raise Interrupted(stopped[0]) from None
         raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+def _settle_abandoned_tasks() -> None:
+    """After a signal, nbclient's tasks (the running cell, the kernel-alive poll) are left behind in
+    its event loop; one ends with DeadKernelError because we killed the kernel. Cancel the pending
+    ones and collect every outcome, so asyncio has no unretrieved exception to print at exit."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if loop.is_running() or loop.is_closed():
+        return
+    tasks = asyncio.all_tasks(loop)
+    for task in tasks:
+        if not task.done():
+            task.cancel()
+    if tasks:
+        loop.run_until_complete(asyncio.wait(tasks, timeout=5))
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # marks it retrieved
 
 
 @contextmanager
