@@ -260,6 +260,15 @@ def unit_age_output(unit_monthly, units) -> pd.DataFrame:
     return engine.run("unit_age_output", unit_monthly=unit_monthly, units=units)
 
 
+def _t_table(params: dict, covariance: pd.DataFrame, df_resid: int, alpha: float) -> pd.DataFrame:
+    """Estimates with standard errors and t-based (1 - alpha) intervals from a fitted covariance."""
+    se = np.sqrt(np.diag(covariance.to_numpy()))
+    crit = stats.t.ppf(1 - alpha / 2, df_resid)
+    est = np.array(list(params.values()))
+    return pd.DataFrame({"estimate": est, "se": se, "ci_low": est - crit * se,
+                         "ci_high": est + crit * se}, index=list(covariance.index))
+
+
 class RampModel(BaseEstimator):
     """Ramp-up curve of a standard unit: output(a) = level·(1 − e^{−a/tau}), a = months open.
 
@@ -334,11 +343,7 @@ class RampModel(BaseEstimator):
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         self._check()
-        se = np.sqrt(np.diag(self.covariance_.to_numpy()))
-        crit = stats.t.ppf(1 - alpha / 2, self.df_resid_)
-        est = np.array(list(self.params_.values()))
-        return pd.DataFrame({"estimate": est, "se": se, "ci_low": est - crit * se,
-                             "ci_high": est + crit * se}, index=list(self.PARAMS))
+        return _t_table(self.params_, self.covariance_, self.df_resid_, alpha)
 
     def predict(self, age) -> np.ndarray:
         self._check()
@@ -537,11 +542,7 @@ class SCurveModel(BaseEstimator):
 
     def summary(self, alpha: float = 0.05) -> pd.DataFrame:
         self._check()
-        se = np.sqrt(np.diag(self.covariance_.to_numpy()))
-        crit = stats.t.ppf(1 - alpha / 2, self.df_resid_)
-        est = np.array(list(self.params_.values()))
-        return pd.DataFrame({"estimate": est, "se": se, "ci_low": est - crit * se,
-                             "ci_high": est + crit * se}, index=list(self.PARAMS))
+        return _t_table(self.params_, self.covariance_, self.df_resid_, alpha)
 
     def predict(self, t) -> np.ndarray:
         self._check()

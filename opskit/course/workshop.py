@@ -17,8 +17,7 @@ use ids or the catalog's Chinese names: ``gmv = buyers * orders_per_buyer * aov`
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ def glossary() -> kit.Glossary:
 
 
 @dataclass
-class WorkshopState:
+class WorkshopState(kit.SavedState):
     team_name: str = ""
     business: str = ""
     north_star: str = ""
@@ -67,24 +66,6 @@ class WorkshopState:
         return [i for i in dict.fromkeys(ids) if i]
 
     # --- serialisation --------------------------------------------------------------------
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> WorkshopState:
-        d = dict(d)
-        d["tree"] = kit.tree_from(d.get("tree", []))
-        d["kpis"] = kit.kpis_from(d.get("kpis", []))
-        d["votes"] = kit.boards_from(d.get("votes", []))
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> WorkshopState:
-        return cls.from_dict(json.loads(text))
-
     def to_markdown(self, values: pd.DataFrame | None = None) -> str:
         """The workshop result as Markdown; ``values`` (period × metric id) adds latest values."""
         latest = _latest(values)

@@ -25,7 +25,7 @@ import math
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -690,3 +690,27 @@ def voila_command(notebook: str | Path, port: int) -> tuple[list[str], dict[str,
                "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=False",
                "--template=opskit", "--theme=light"]
     return command, env
+
+
+class SavedState:
+    """JSON round trip for a workshop's canvas state: a dataclass whose ``tree``, ``kpis`` and
+    ``votes`` fields hold the toolkit's rows (restored as :class:`TreeNode`, :class:`KPI`,
+    :class:`VoteBoard`); every other field is plain JSON."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        d = dict(d)
+        d["tree"] = tree_from(d.get("tree", []))
+        d["kpis"] = kpis_from(d.get("kpis", []))
+        d["votes"] = boards_from(d.get("votes", []))
+        return cls(**d)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls.from_dict(json.loads(text))

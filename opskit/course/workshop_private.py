@@ -13,8 +13,7 @@ shows (:func:`assumptions`). Groups' plans are compared and voted on with a :cla
 from __future__ import annotations
 
 import html
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -107,7 +106,7 @@ def segment_keys(table: pd.DataFrame) -> list[str]:
 
 
 @dataclass
-class PrivateDomainPlan:
+class PrivateDomainPlan(kit.SavedState):
     team_name: str = ""
     segment: str = ""
     north_star: str = "converted"
@@ -128,24 +127,6 @@ class PrivateDomainPlan:
     @property
     def touches_per_week(self) -> int:
         return int(sum(self.calendar.values()))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> PrivateDomainPlan:
-        d = dict(d)
-        d["tree"] = kit.tree_from(d.get("tree", []))
-        d["kpis"] = kit.kpis_from(d.get("kpis", []))
-        d["votes"] = kit.boards_from(d.get("votes", []))
-        return cls(**d)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> PrivateDomainPlan:
-        return cls.from_dict(json.loads(text))
 
 
 def demo_plan(team: str = "鲜选私域小组", segment: str = "生命周期：活跃老客") -> PrivateDomainPlan:
