@@ -12,15 +12,6 @@ from opskit import gamification, loyalty
 from opskit.course.exercises import _say, expect_number, total, unanswered
 
 
-def _safe(predicate):
-    def wrapped(value):
-        try:
-            return bool(predicate(value))
-        except Exception:  # a hint must never turn a wrong answer into a traceback
-            return False
-    return wrapped
-
-
 @total
 def level_function(answer, base: float = 100.0, growth: float = 1.5) -> bool:
     """Task 1: a function xp -> level for the geometric curve, exact on the thresholds."""
@@ -51,11 +42,11 @@ def ifrs_revenue(answer) -> bool:
     """Task 2: year-2 revenue of IFRS 15 IE267–IE270 when the estimate falls to 9,200."""
     expected = float(loyalty.points_liability(9000, [4500, 4000], [9700, 9200])["revenue"].iloc[1])
     return expect_number("任务 2 IFRS 15 第 2 年积分收入", answer, expected, rtol=1e-4, hints=[
-        (_safe(lambda v: abs(v - 9000 * 4000 / 9200) < 1), "你只按第 2 年的兑换量算了（前瞻法）。要做累计追溯调整："
+        (lambda v: abs(v - 9000 * 4000 / 9200) < 1, "你只按第 2 年的兑换量算了（前瞻法）。要做累计追溯调整："
                                                         "按新估计重算累计收入 9,000 × 8,500 / 9,200，再减去第 1 年已确认的 4,175。"),
-        (_safe(lambda v: abs(v - 9000 * 8500 / 9200) < 1), "这是截至第 2 年的累计收入，还要减去第 1 年已确认的收入。"),
-        (_safe(lambda v: abs(v - (9000 * 8500 / 9900 - 9000 * 4500 / 9700)) < 1), "这是估计升为 9,900 时的答案（3,552）。本题估计降为 9,200。"),
-        (_safe(lambda v: abs(v - 4000) < 1), "积分不能按面值确认收入：分给积分的只有 9,000，且要按兑换进度确认。"),
+        (lambda v: abs(v - 9000 * 8500 / 9200) < 1, "这是截至第 2 年的累计收入，还要减去第 1 年已确认的收入。"),
+        (lambda v: abs(v - (9000 * 8500 / 9900 - 9000 * 4500 / 9700)) < 1, "这是估计升为 9,900 时的答案（3,552）。本题估计降为 9,200。"),
+        (lambda v: abs(v - 4000) < 1, "积分不能按面值确认收入：分给积分的只有 9,000，且要按兑换进度确认。"),
     ])
 
 
@@ -67,11 +58,11 @@ def breakage(answer, ledger: pd.DataFrame, as_of) -> bool:
     all_expired = -ledger.loc[(ledger["reason"] == "expire") & (ledger["time"] < pd.Timestamp(as_of)), "points"].sum()
     all_redeemed = -ledger.loc[(ledger["reason"] == "redeem") & (ledger["time"] < pd.Timestamp(as_of)), "points"].sum()
     return expect_number("任务 3 积分沉淀率", answer, got["breakage"], rtol=1e-9, hints=[
-        (_safe(lambda v: abs(v - all_expired / all_earned) < 1e-9),
+        (lambda v: abs(v - all_expired / all_earned) < 1e-9,
          "分母用了全部积分，包括还没到期的。只有获得满一年（已到期）的积分命运已定，沉淀率只能从它们估计。"),
-        (_safe(lambda v: abs(v - (1 - all_redeemed / all_earned)) < 1e-9),
+        (lambda v: abs(v - (1 - all_redeemed / all_earned)) < 1e-9,
          "用“1 − 已兑换 ÷ 全部发行”会把还在有效期内、尚未兑换的积分当成沉淀。"),
-        (_safe(lambda v: abs(v - (1 - got["breakage"])) < 1e-9), "这是兑换率。沉淀率 = 1 − 兑换率。"),
+        (lambda v: abs(v - (1 - got["breakage"])) < 1e-9, "这是兑换率。沉淀率 = 1 − 兑换率。"),
     ])
 
 
@@ -80,9 +71,9 @@ def task_cace(answer, experiment: pd.DataFrame, task_id: str) -> bool:
     """Task 4: Wald / CACE estimate of a task's effect on completers."""
     eff = gamification.task_effects(experiment).loc[task_id]
     return expect_number("任务 4 任务对完成者的效应（CACE）", answer, eff["cace"], rtol=1e-6, hints=[
-        (_safe(lambda v: abs(v - eff["naive"]) < 1e-9), "这是朴素差值（完成者 − 未完成者），含选择偏差。要用随机分组：ITT ÷ 完成率差。"),
-        (_safe(lambda v: abs(v - eff["itt"]) < 1e-9), "这是 ITT（看到 − 没看到）。对完成者的效应还要除以两组完成率之差。"),
-        (_safe(lambda v: abs(v - eff["itt"] / eff["shown_rate"]) < 1e-9), "分母应是完成率之差，不是看到任务的比例。"),
+        (lambda v: abs(v - eff["naive"]) < 1e-9, "这是朴素差值（完成者 − 未完成者），含选择偏差。要用随机分组：ITT ÷ 完成率差。"),
+        (lambda v: abs(v - eff["itt"]) < 1e-9, "这是 ITT（看到 − 没看到）。对完成者的效应还要除以两组完成率之差。"),
+        (lambda v: abs(v - eff["itt"] / eff["shown_rate"]) < 1e-9, "分母应是完成率之差，不是看到任务的比例。"),
     ])
 
 
