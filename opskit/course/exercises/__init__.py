@@ -201,6 +201,17 @@ def expect_number(task: str, answer, expected: float, *, rtol: float = 1e-6, hin
     return _say(task, False, _generic_number_hint(value, expected, rtol))
 
 
+def guarded(task: str, answer, compute) -> bool:
+    """Run ``compute`` (which returns the check's verdict) for an answered task; an unexpected error
+    becomes feedback naming it, so a check that recomputes from the learner's tables never raises."""
+    if unanswered(answer):
+        return expect_number(task, answer, 0.0)
+    try:
+        return compute()
+    except Exception as error:  # noqa: BLE001 - a check must never raise in a learner's notebook
+        return _say(task, False, f"检查时出错（{type(error).__name__}: {error}）。确认答案是一个数字，且没有改动上面准备好的表。")
+
+
 def _generic_number_hint(value: float, expected: float, rtol: float) -> str:
     def close(a, b):
         return math.isclose(a, b, rel_tol=max(rtol, 1e-9), abs_tol=1e-12)

@@ -10,16 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from opskit import category, decomposition
-from opskit.course.exercises import _say, expect_number, total, unanswered
-
-
-def _guarded(task: str, answer, compute):
-    if unanswered(answer):
-        return expect_number(task, answer, 0.0)
-    try:
-        return compute()
-    except Exception as error:  # noqa: BLE001 - a check must never raise in a learner's notebook
-        return _say(task, False, f"检查时出错（{type(error).__name__}: {error}）。确认答案是一个数字，且没有改动上面准备好的表。")
+from opskit.course.exercises import expect_number, guarded, total
 
 
 @total
@@ -36,7 +27,7 @@ def penetration(answer, purchases: pd.DataFrame, users: pd.DataFrame, item: str 
              "分子用了购买次数。渗透率的分子是买过这个品类的人数：对 user_id 去重。"),
             (lambda v: abs(v - m.loc[item, "share"]) < 1e-12, "这是购买次数份额，不是渗透率。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -52,7 +43,7 @@ def spend_per_purchase(answer, purchases: pd.DataFrame, item: str = "dairy") -> 
             (lambda v: abs(v - m.loc[item, "amount"] / m.attrs["universe"]) < 1e-9,
              "这是每位顾客（含没买乳品的）摊到的乳品金额。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -69,7 +60,7 @@ def basket_lift(answer, purchases: pd.DataFrame, antecedent: str = "bakery", con
             (lambda v: abs(v - rule["confidence"]) < 1e-9, "这是置信度 P(乳品 | 烘焙)。lift 还要除以 P(乳品)。"),
             (lambda v: abs(v - rule["support"]) < 1e-9, "这是支持度。lift = P(两者) ÷ (P(烘焙) × P(乳品))。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -88,7 +79,7 @@ def repeat_rate(answer, purchases: pd.DataFrame, item: str = "fruit") -> bool:
             (lambda v: abs(v - (per_user >= 2).sum() / purchases["user_id"].nunique()) < 1e-12,
              "分母用了全部顾客。复购率的分母是买过水果的顾客。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -116,7 +107,7 @@ def grow_gain(answer, before: pd.DataFrame, after: pd.DataFrame, item: str = "da
             (lambda v: abs(v - (m1["amount"] - m0["amount"])) < 1e-6 * max(abs(m1["amount"] - m0["amount"]), 1),
              "这是乳品成交额的总变化。要拆出其中渗透率变化的那一份。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 def summary() -> bool:

@@ -12,17 +12,7 @@ import numpy as np
 import pandas as pd
 
 from opskit import audience, identity, private_domain
-from opskit.course.exercises import _say, expect_number, total, unanswered
-
-
-def _guarded(task: str, answer, compute):
-    """Run ``compute`` (which returns the check's verdict); an unexpected error becomes feedback."""
-    if unanswered(answer):
-        return expect_number(task, answer, 0.0)
-    try:
-        return compute()
-    except Exception as error:  # noqa: BLE001 - a check must never raise in a learner's notebook
-        return _say(task, False, f"检查时出错（{type(error).__name__}: {error}）。确认答案是一个数字，且没有改动上面准备好的表。")
+from opskit.course.exercises import expect_number, guarded, total
 
 
 @total
@@ -42,7 +32,7 @@ def touchpoint_conversion(answer, members: pd.DataFrame, sources: pd.DataFrame, 
              "你对 user_id 去了重。同一个人经同一触点加入两个群是两次入群，分子数入群记录即可。"),
             (lambda v: v > 1, "转化率应在 0 到 1 之间。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -59,7 +49,7 @@ def end_to_end(answer, funnel: pd.DataFrame, period) -> bool:
              "各段转化率要相乘，不是相加。"),
             (lambda v: abs(v - row["convert_rate"]) < 1e-12, "这只是最后一段（互动 → 成交）的转化率。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -80,7 +70,7 @@ def unsubscribe_beyond(answer, touches: pd.DataFrame, point: int = 3) -> bool:
             (lambda v: abs(v - table["unsubscribed"].sum() / table["member_weeks"].sum()) < 1e-12,
              f"这是所有成员周的退订率。只看当周消息数超过 {point} 条的成员周。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -100,7 +90,7 @@ def top_decile_lift(answer, y_true, score) -> bool:
             (lambda v: abs(v - y[np.argsort(-s, kind="stable")[:10]].mean() / y.mean()) < 1e-9 and k != 10,
              "你取了前 10 个人。要取前 10% 的人：round(人数 × 0.1)。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 @total
@@ -118,7 +108,7 @@ def resolved_customers(answer, links: pd.DataFrame) -> bool:
             (lambda v: v == members, "这是会员账号数：有人有两个账号，也有人只用小程序，要按连通分量合并。"),
             (lambda v: v == len(links), "这是关联记录的条数，不是人数。"),
         ])
-    return _guarded(task, answer, compute)
+    return guarded(task, answer, compute)
 
 
 def summary() -> bool:
