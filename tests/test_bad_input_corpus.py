@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import os
 import signal
 import subprocess
@@ -427,3 +428,35 @@ def test_signal_stops_cleanly(name, signal_companies, tmp_path):
     time.sleep(0.5)
     for pid in kernels:  # the kernel did not outlive the run
         assert not Path(f"/proc/{pid}").exists() or b"zombie" in Path(f"/proc/{pid}/status").read_bytes()
+
+
+def test_the_kernel_we_killed_is_not_reported_at_exit(caplog):
+    """A task of nbclient can end with DeadKernelError after the loop was settled; asyncio would
+    print its traceback when the task is collected. After an interrupt that report is dropped;
+    other asyncio errors still show."""
+    import asyncio
+    import gc
+
+    from opskit.course import runner
+
+    class DeadKernelError(RuntimeError):
+        pass
+
+    async def dies(error):
+        raise error
+
+    def abandoned_task_fails_with(error):
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(dies(error))
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert task.done()
+        del task
+        loop.close()
+        gc.collect()
+
+    runner._silence_killed_kernel()
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        abandoned_task_fails_with(DeadKernelError("Kernel died"))
+        assert not caplog.records
+        abandoned_task_fails_with(ValueError("a real bug"))
+        assert any("never retrieved" in r.getMessage() for r in caplog.records)

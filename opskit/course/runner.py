@@ -9,6 +9,7 @@ it) and leave an earlier report as it was.
 from __future__ import annotations
 
 import ast
+import logging
 import math
 import os
 import shutil
@@ -549,6 +550,7 @@ def _stop_on_signals():
     except BaseException:
         if stopped:
             _settle_abandoned_tasks()
+            _silence_killed_kernel()
             raise Interrupted(stopped[0]) from None
         raise
     finally:
@@ -577,6 +579,23 @@ def _settle_abandoned_tasks() -> None:
     for task in tasks:
         if task.done() and not task.cancelled():
             task.exception()  # marks it retrieved
+
+
+class _KilledKernelNoise(logging.Filter):
+    """Drop asyncio's "exception was never retrieved" report for the kernel we killed on purpose.
+
+    A task of nbclient may end with DeadKernelError only after we settled the loop (its poll
+    notices the death late) and is reported when it is garbage-collected at exit."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return type(error).__name__ not in ("DeadKernelError", "CancelledError")
+
+
+def _silence_killed_kernel() -> None:
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _KilledKernelNoise) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_KilledKernelNoise())
 
 
 @contextmanager
