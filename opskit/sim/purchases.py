@@ -190,33 +190,12 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     t_first = pop.t_reg + np.maximum(delay * DAY_S, 300).astype(np.int64)
     buyer = np.flatnonzero((early | late) & (t_first < horizon))
 
-    # BG/NBD in weeks, from the first order to the export date.
+    owner, t_repeat, buyer_death = bgnbd_repeats(rng, t_first[buyer], horizon)
     nb = len(buyer)
-    T = (horizon - t_first[buyer]) / WEEK_S
-    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], nb)
-    p_drop = rng.beta(BGNBD["a"], BGNBD["b"], nb)
-    lifetime_orders = rng.geometric(p_drop)           # repeats until dropout (the last included)
-    poisson = rng.poisson(lam * T)                    # repeats by T if the buyer never dropped out
-    dead = poisson >= lifetime_orders
-    x = np.where(dead, lifetime_orders, poisson)
-    # The J-th of n uniform arrival times is Beta(J, n-J+1); earlier ones are uniform below it.
-    last = np.where(dead, rng.beta(np.maximum(lifetime_orders, 1),
-                                   np.maximum(poisson - lifetime_orders + 1, 1)) * T, T)
-    owner = np.repeat(np.arange(nb), x)
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(x) - x, x)
-    is_last = dead[owner] & (rank == x[owner] - 1)
-    weeks = np.where(is_last, last[owner], rng.random(len(owner)) * last[owner])
-    t_repeat = t_first[buyer][owner] + (weeks * WEEK_S).astype(np.int64)
-    t_repeat = _daytime(rng, t_repeat, t_first[buyer][owner], horizon)
-
     user = np.concatenate([buyer, buyer[owner]])
     t = np.concatenate([t_first[buyer], t_repeat])
-    # Dropout comes right after the last order (taken after the daytime shuffle).
     t_death = np.full(n, np.inf)
-    repeaters = np.flatnonzero(x > 0)
-    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
-    died = dead[repeaters]
-    t_death[buyer[repeaters[died]]] = np.asarray(last_order)[died]
+    t_death[buyer] = buyer_death
     chaser = _coupon_chasers(cfg, new_user_coupon[buyer] & early[buyer])
     t_death[buyer[chaser]] = t_first[buyer[chaser]]
 
@@ -244,6 +223,37 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     return OrderBook(user=user[order], t=t[order], amount=amount[order], coupon=coupon[order],
                      platform=platform[order].astype(np.int8), t_first=first_time,
                      t_death=t_death)
+
+
+def bgnbd_repeats(rng: np.random.Generator, t_first: np.ndarray,
+                  horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BG/NBD repeat orders (in weeks) of buyers whose first orders are at ``t_first`` (seconds), up
+    to ``horizon``: each repeat's buyer (index into ``t_first``), its time, and each buyer's dropout
+    time (right after the last order; inf when alive at the horizon)."""
+    nb = len(t_first)
+    T = (horizon - t_first) / WEEK_S
+    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], nb)
+    p_drop = rng.beta(BGNBD["a"], BGNBD["b"], nb)
+    lifetime_orders = rng.geometric(p_drop)           # repeats until dropout (the last included)
+    poisson = rng.poisson(lam * T)                    # repeats by T if the buyer never dropped out
+    dead = poisson >= lifetime_orders
+    x = np.where(dead, lifetime_orders, poisson)
+    # The J-th of n uniform arrival times is Beta(J, n-J+1); earlier ones are uniform below it.
+    last = np.where(dead, rng.beta(np.maximum(lifetime_orders, 1),
+                                   np.maximum(poisson - lifetime_orders + 1, 1)) * T, T)
+    owner = np.repeat(np.arange(nb), x)
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(x) - x, x)
+    is_last = dead[owner] & (rank == x[owner] - 1)
+    weeks = np.where(is_last, last[owner], rng.random(len(owner)) * last[owner])
+    t_repeat = t_first[owner] + (weeks * WEEK_S).astype(np.int64)
+    t_repeat = _daytime(rng, t_repeat, t_first[owner], horizon)
+    # Dropout comes right after the last order (taken after the daytime shuffle).
+    t_death = np.full(nb, np.inf)
+    repeaters = np.flatnonzero(x > 0)
+    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
+    died = dead[repeaters]
+    t_death[repeaters[died]] = np.asarray(last_order)[died]
+    return owner, t_repeat, t_death
 
 
 def _coupon_chasers(cfg: WorldConfig, coupon_first: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ Planted effect: an arm persuades the share PERSUADED[arm] of the users who would
 in the window anyway (their natural first order, from :mod:`opskit.sim.purchases`, falls outside it).
 So conversion(arm) = conversion(control) + PERSUADED[arm] × (1 − conversion(control)) in expectation.
 Persuaded users get one extra order in ``orders`` (app, Gamma-Gamma amount; the coupon arm's
-carries the coupon); their later behaviour is unchanged. Coupon-arm users who order in the window
+carries the coupon). A persuaded user who would never have bought becomes a customer like any other:
+BG/NBD repeats from that order on. The others keep their own later orders. Coupon-arm users who order in the window
 anyway redeem the coupon on that order when it carries no other coupon (券不叠加): the coupon's
 deadweight cost. Everything is drawn from the stream "cart_reminders"; the carts replay the
 event stream (:func:`opskit.sim.behaviour.first_week_carts`).
@@ -25,7 +26,16 @@ import pandas as pd
 from opskit.sim.acquisition import Population
 from opskit.sim.behaviour import first_week_carts
 from opskit.sim.config import WorldConfig, rng_for
-from opskit.sim.purchases import CART_COUPON, CART_COUPON_VALUE, GAMMA_GAMMA, OrderBook
+from opskit.sim.purchases import (
+    CART_COUPON,
+    CART_COUPON_VALUE,
+    GAMMA_GAMMA,
+    GENERIC_COUPON_MIX,
+    GENERIC_COUPON_RATE,
+    PLATFORM_MIX,
+    OrderBook,
+    bgnbd_repeats,
+)
 from opskit.sim.tables import DAY_S, conform, timestamps
 
 EXPERIMENT_START = pd.Timestamp("2024-07-01")
@@ -54,7 +64,8 @@ CARD = f"""\
   等概率随机分到三组：control（不发）、reminder（推送购物车提醒）、reminder_coupon（提醒 + {CART_COUPON_VALUE:.0f} 元加购券 CART10）。
   结果为提醒（对照组为本应提醒的时刻）后 {OUTCOME_DAYS} 天内是否下单，与订单表一致；只收录结果窗口在导出日前结束的用户。
 - **埋点：临门一脚的增量。** 在本来不会在窗口内下单的用户中，提醒说服 {PERSUADED['reminder']:.0%}、提醒 + 券说服
-  {PERSUADED['reminder_coupon']:.0%}，各多下一单（App 端，Gamma-Gamma 金额，券组的订单带 CART10），之后的行为不变。
+  {PERSUADED['reminder_coupon']:.0%}，各多下一单（App 端，Gamma-Gamma 金额，券组的订单带 CART10）；本来从不下单的被说服者
+  从这一单起像其他顾客一样按 BG/NBD 复购，本来稍后才下单的照常下单。
   所以实验组下单率 = 对照组下单率 + 被说服比例 × (1 − 对照组下单率)（实测值见下文）。
   券组里本来就会下单的用户也用掉了券（订单已带其他券时不叠加）：这部分券成本换不来增量。
 """
@@ -81,11 +92,22 @@ def simulate(cfg: WorldConfig, pop: Population, book: OrderBook) -> tuple[OrderB
     natural = (first >= sent) & (first < sent + OUTCOME_DAYS * DAY_S)
     persuaded = ~natural & (u < np.array([PERSUADED[a] for a in ARMS])[arm])
     with_coupon = arm == ARMS.index("reminder_coupon")
+    t_order = np.minimum(sent + np.maximum(delay * DAY_S, 600).astype(np.int64), horizon - 1)
+    # Persuaded users who would never have bought: BG/NBD repeats from the persuaded order on.
+    new = np.flatnonzero(persuaded & (first < 0))
+    owner, t_repeat, t_death = bgnbd_repeats(rng, t_order[new], horizon)
+    k = len(owner)
+    repeat_amount = np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu[new][owner]), 2), 1.0)
+    repeat_coupon = np.where(rng.random(k) < GENERIC_COUPON_RATE, 1 + rng.choice(3, k, p=GENERIC_COUPON_MIX), -1)
+    cum = np.cumsum(PLATFORM_MIX, axis=1)
+    repeat_platform = (rng.random(k)[:, None] > cum[pop.channel[user[new][owner]]]).sum(axis=1).clip(0, 2)
+
     book = _redeem(book, user[natural & with_coupon])
-    book = _add_orders(book, user[persuaded],
-                       np.minimum(sent[persuaded] + np.maximum(delay[persuaded] * DAY_S, 600).astype(np.int64),
-                                  horizon - 1),
-                       amount[persuaded], np.where(with_coupon[persuaded], CART_COUPON, -1), pop.n)
+    book = _add_orders(book, np.r_[user[persuaded], user[new][owner]], np.r_[t_order[persuaded], t_repeat],
+                       np.r_[amount[persuaded], repeat_amount],
+                       np.r_[np.where(with_coupon[persuaded], CART_COUPON, -1), repeat_coupon],
+                       np.r_[np.zeros(int(persuaded.sum()), np.int64), repeat_platform], pop.n)
+    book.t_death[user[new]] = t_death
     frame = conform({
         "user_id": user + 1,
         "cart_time": timestamps(cfg, t_cart),
@@ -108,17 +130,17 @@ def _redeem(book: OrderBook, users: np.ndarray) -> OrderBook:
 
 
 def _add_orders(book: OrderBook, user: np.ndarray, t: np.ndarray, amount: np.ndarray,
-                coupon: np.ndarray, n_users: int) -> OrderBook:
-    """The book with extra App orders, kept sorted by time then user; first-order times updated."""
+                coupon: np.ndarray, platform: np.ndarray, n_users: int) -> OrderBook:
+    """The book with extra orders, kept sorted by time then user; first-order times updated."""
     all_user = np.concatenate([book.user, user])
     all_t = np.concatenate([book.t, t])
     order = np.argsort(all_t * n_users + all_user, kind="stable")
-    t_first = book.t_first.copy()
-    new = t_first[user] < 0
-    t_first[user] = np.where(new, t, np.minimum(t_first[user], t))
+    first = np.where(book.t_first < 0, np.iinfo(np.int64).max, book.t_first)
+    np.minimum.at(first, user, t)
     return dataclasses.replace(
         book, user=all_user[order], t=all_t[order],
         amount=np.concatenate([book.amount, amount])[order],
         coupon=np.concatenate([book.coupon, coupon])[order],
-        platform=np.concatenate([book.platform, np.zeros(len(user), book.platform.dtype)])[order],
-        t_first=t_first)
+        platform=np.concatenate([book.platform, platform.astype(book.platform.dtype)])[order],
+        t_first=np.where(first == np.iinfo(np.int64).max, -1, first),
+        t_death=book.t_death.copy())
