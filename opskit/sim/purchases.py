@@ -5,6 +5,7 @@
   uplift tau(x) for treated users; otherwise a late first order with a small probability.
 * Repeat orders follow BG/NBD in weeks from the first order: while alive, Poisson(lambda) with
   lambda ~ Gamma(r, alpha); after each repeat order the buyer drops out with p ~ Beta(a, b).
+  Coupon chasers: a share of the buyers whose first order used the new-user coupon never reorder.
 * Amount paid per order follows Gamma-Gamma: z ~ Gamma(p, nu), nu ~ Gamma(q, v) (rates).
 * Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link);
   inside a category the SKU follows the user's taste and staples (:mod:`opskit.sim.tastes`).
@@ -129,7 +130,7 @@ CARD = f"""\
   下单时刻按日内活跃曲线重排（不跨日）。
 - **实付金额：Gamma-Gamma**，每单 z ~ Gamma(p={GAMMA_GAMMA["p"]}, ν)，ν ~ Gamma(q={GAMMA_GAMMA["q"]}, v={GAMMA_GAMMA["v"]})（均为速率参数），
   总体平均客单价 pv/(q−1) = {GAMMA_GAMMA["p"] * GAMMA_GAMMA["v"] / (GAMMA_GAMMA["q"] - 1):.0f} 元，保留两位小数（最低 1 元）。
-  {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15；
+  {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15，加购提醒实验的券组用 CART10；
   优惠金额加在实付之上：各明细金额之和 = amount + discount。下单端 app/小程序/门店 = 45%/45%/10%（门店扫码用户更多在门店）。
 - **埋点：薅羊毛的券客。** 首单用了新客券（NEW15）的顾客中有 {COUPON_CHASER_SHARE:.0%} 首单后再也不下单（独立的随机流 coupon_chasers），
   其余照常按 BG/NBD 复购：券客的复购率是同类未用券顾客的 {1 - COUPON_CHASER_SHARE:.0%}。在新客券随机实验里，发券组首单顾客
