@@ -51,6 +51,10 @@ def test_cart_reminder_experiment_is_randomised_and_matches_the_orders(demo):
     assert nudge["user_id"].is_unique and len(nudge) > 500
     assert not abtest.srm_test(nudge["arm"].value_counts().to_numpy()).is_srm
     assert (nudge["sent_time"] - nudge["cart_time"] == pd.Timedelta(hours=truth["cart_reminder_delay_hours"])).all()
+    # the cart is the user's first add_to_cart in the event log (the reminders replay the event draws)
+    events = demo["events"]
+    carts = events[events["event_type"] == "add_to_cart"].groupby("user_id")["event_time"].min()
+    assert (carts.reindex(nudge["user_id"]).to_numpy() == nudge["cart_time"].to_numpy()).all()
     # converted is exactly "an order within the outcome window", and no order came before the message
     o = orders.merge(nudge[["user_id", "sent_time"]], on="user_id")
     assert (o["order_time"] >= o["sent_time"]).all()
