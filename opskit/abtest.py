@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
@@ -226,6 +227,54 @@ class Cuped(BaseEstimator):
         """The CUPED-adjusted outcome (same mean as ``y`` on the fitting data)."""
         check_is_fitted(self, "theta_")
         return np.asarray(y, dtype=float) - self.theta_ * (np.asarray(x, dtype=float) - self.x_mean_)
+
+
+# --- incentive economics ---------------------------------------------------------------------
+
+def incentive_arms(converted, arm, coupon_value=None, *, control: str = "control",
+                   send_cost: float = 0.0, order_value: float = 0.0, alpha: float = 0.05):
+    """Each treatment arm of a randomised incentive test (reminder, coupon ...) against ``control``.
+
+    ``converted`` is 0/1 per user, ``arm`` the user's arm label, ``coupon_value`` the face value of the
+    coupon the user was offered (0 or missing: none). A coupon is paid only when the user converts,
+    so an arm's cost = ``send_cost`` × users + Σ coupon value over its converters (every converter
+    counted as redeeming: an upper bound). Incremental orders = (rate − control rate) × users; the net
+    value = incremental orders × ``order_value`` (the margin an order brings) − cost, with a CI from
+    the two rates' unpooled variances (net per user = m·(p_a − p_c) − s − v̄·p_a, linear in the rates).
+
+    Returns one row per treatment arm (sorted by label): users, conversions, rate, control_rate,
+    diff, ci_low, ci_high, pvalue (two-proportion z-test), incremental_orders, cost,
+    cost_per_incremental_order (NaN unless incremental orders > 0), net_value, net_ci_low, net_ci_high.
+    """
+    y = np.asarray(converted, dtype=float)
+    labels = np.asarray(arm, dtype=object)
+    value = np.zeros(len(y)) if coupon_value is None else np.nan_to_num(np.asarray(coupon_value, dtype=float))
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("converted must be 0/1")
+    in_control = labels == control
+    n_c, x_c = int(in_control.sum()), int(y[in_control].sum())
+    if n_c == 0:
+        raise ValueError(f"no user in the control arm {control!r}")
+    p_c = x_c / n_c
+    z = _z(alpha)
+    rows = []
+    for name in sorted(set(labels[~in_control]), key=str):
+        mask = labels == name
+        n_a, x_a = int(mask.sum()), int(y[mask].sum())
+        test = proportions_ztest(x_c, n_c, x_a, n_a, alpha)
+        mean_value = value[mask].mean()
+        cost = send_cost * n_a + float((value[mask] * y[mask]).sum())
+        incremental = test.diff * n_a
+        net = incremental * order_value - cost
+        p_a = x_a / n_a
+        se = np.sqrt((order_value - mean_value) ** 2 * p_a * (1 - p_a) / n_a
+                     + order_value ** 2 * p_c * (1 - p_c) / n_c) * n_a
+        rows.append({"arm": name, "users": n_a, "conversions": x_a, "rate": p_a, "control_rate": p_c,
+                     "diff": test.diff, "ci_low": test.ci_low, "ci_high": test.ci_high,
+                     "pvalue": test.pvalue, "incremental_orders": incremental, "cost": cost,
+                     "cost_per_incremental_order": cost / incremental if incremental > 0 else float("nan"),
+                     "net_value": net, "net_ci_low": net - z * se, "net_ci_high": net + z * se})
+    return pd.DataFrame(rows).set_index("arm")
 
 
 # --- multiple testing ------------------------------------------------------------------------

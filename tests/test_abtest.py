@@ -159,3 +159,33 @@ def test_exercise_checks_name_the_usual_mistake(capsys):
     assert "LMDI" in capsys.readouterr().out
     assert check.bh_rejections(4, BH_P) and not check.bh_rejections(3, BH_P)
     assert "Bonferroni" in capsys.readouterr().out
+
+
+def test_incentive_arms_economics_oracle():
+    # control 20/100; reminder 30/100 (send 0.1 each); coupon arm 45/100 with a 10-yuan coupon
+    arm = ["control"] * 100 + ["reminder"] * 100 + ["coupon"] * 100
+    y = [1] * 20 + [0] * 80 + [1] * 30 + [0] * 70 + [1] * 45 + [0] * 55
+    value = [0.0] * 200 + [10.0] * 100
+    out = abtest.incentive_arms(y, arm, value, send_cost=0.1, order_value=20.0)
+    assert list(out.index) == ["coupon", "reminder"]  # sorted, control excluded
+    r, c = out.loc["reminder"], out.loc["coupon"]
+    z = abtest.proportions_ztest(20, 100, 30, 100)
+    assert r["diff"] == pytest.approx(0.10) and r["ci_low"] == pytest.approx(z.ci_low)
+    assert r["pvalue"] == pytest.approx(z.pvalue)
+    assert r["incremental_orders"] == pytest.approx(10.0)
+    assert r["cost"] == pytest.approx(10.0) and r["cost_per_incremental_order"] == pytest.approx(1.0)
+    assert r["net_value"] == pytest.approx(10 * 20 - 10)
+    assert c["cost"] == pytest.approx(10.0 + 45 * 10.0)  # every converter redeems, wanted or not
+    assert c["cost_per_incremental_order"] == pytest.approx(460 / 25)
+    assert c["net_value"] == pytest.approx(25 * 20 - 460)
+    # net per user = m(pa - pc) - s - v pa: its CI follows from the two rates' variances
+    se = 100 * np.sqrt((20 - 10) ** 2 * 0.45 * 0.55 / 100 + 20 ** 2 * 0.2 * 0.8 / 100)
+    assert c["net_ci_high"] - c["net_ci_low"] == pytest.approx(2 * 1.959964 * se, rel=1e-5)
+
+
+def test_incentive_arms_no_increment_has_no_cost_per_order_and_needs_a_control():
+    out = abtest.incentive_arms([1, 0, 1, 0], ["control", "control", "reminder", "reminder"], send_cost=1.0,
+                                order_value=5.0)
+    assert np.isnan(out.loc["reminder", "cost_per_incremental_order"])
+    with pytest.raises(ValueError):
+        abtest.incentive_arms([1, 0], ["a", "b"])

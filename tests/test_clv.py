@@ -178,9 +178,16 @@ def test_summary_counts_one_purchase_per_period():
 
 def test_demo_fits_recover_planted_parameters():
     """Tolerances are about 3 bootstrap standard errors at demo size (1,870 buyers): SE(r)=0.13,
-    SE(alpha)=0.09, SE(a)=0.13, SE(b)=3.1; SE(p)=0.19, SE(q)=0.18, SE(v)=11."""
-    # the simulated company draws purchases in continuous time, so every order is a purchase here
-    s = summary_from_orders(load_demo("orders"), as_of="2026-01-01", period=None)
+    SE(alpha)=0.09, SE(a)=0.13, SE(b)=3.1; SE(p)=0.19, SE(q)=0.18, SE(v)=11 (about 2.5 at the
+    1,300 buyers fitted since the coupon chasers were planted)."""
+    # the simulated company draws purchases in continuous time, so every order is a purchase here.
+    # Customers whose first order used the new-user coupon include the planted coupon chasers, who
+    # never reorder (TRUTHS["purchases"]["coupon_chaser_share"]), which BG/NBD does not allow: the
+    # planted parameters hold for the others.
+    orders = load_demo("orders").sort_values(["order_time", "order_id"], kind="stable")
+    first = orders.drop_duplicates("user_id")
+    chasers_possible = first.loc[first["coupon_id"] == "NEW15", "user_id"]
+    s = summary_from_orders(orders[~orders["user_id"].isin(chasers_possible)], as_of="2026-01-01", period=None)
     truth = TRUTHS["purchases"]
     bg = BetaGeo().fit(s).params_
     for name, tol in {"r": 0.4, "alpha": 0.3, "a": 0.4, "b": 9.0}.items():

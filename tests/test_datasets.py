@@ -238,12 +238,16 @@ def test_aha_users_are_retained_far_more(measured):
 
 
 def test_activity_stops_after_dropout(demo):
-    """Buyers whose last order is long ago have (almost) no app events after it."""
+    """Buyers whose last order is long ago have (almost) no app events after it, once their first
+    week is over (first-week sessions are drawn before any order: a coupon chaser who ordered on
+    day 2 and never again may still browse on day 5)."""
     orders, events = demo["orders"], demo["events"]
     last = orders.groupby("user_id")["order_time"].max()
     lapsed = last[last < EXPORT - pd.Timedelta(days=180)]
     mine = events[events["user_id"].isin(lapsed.index)]
+    reg = demo["users"].set_index("user_id")["register_time"]
     later = mine["event_time"] > (last.reindex(mine["user_id"]) + pd.Timedelta(days=1)).to_numpy()
+    later &= mine["event_time"] >= (reg.reindex(mine["user_id"]) + pd.Timedelta(days=7)).to_numpy()
     assert mine.loc[later, "user_id"].nunique() < 0.15 * len(lapsed)
 
 

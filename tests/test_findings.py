@@ -65,3 +65,37 @@ def test_beat_baseline_three_branches():
     assert findings.beat_baseline(0.90, 0.85) == "模型打败了基线。"
     assert "打平" in findings.beat_baseline(0.851, 0.85)
     assert "没有打败" in findings.beat_baseline(0.80, 0.85)
+
+
+def _arms(**rows):
+    cols = ["diff", "ci_low", "ci_high", "incremental_orders", "cost_per_incremental_order", "net_value",
+            "net_ci_low", "net_ci_high"]
+    return pd.DataFrame({name: dict(zip(cols, values)) for name, values in rows.items()}).T
+
+
+def test_nudge_decision_rolls_out_the_paying_arm_or_says_none_pays():
+    labels = {"reminder": "提醒", "reminder_coupon": "提醒 + 券"}
+    pays = _arms(reminder=(0.08, 0.02, 0.14, 30, 0.5, 500, 100, 900),
+                 reminder_coupon=(0.2, 0.12, 0.28, 70, 30.0, -600, -1500, 300))
+    said = findings.nudge_decision(pays, labels, 20)
+    assert "全量上线「提醒」" in said and "0.50 元" in said
+    lifts_only = _arms(reminder=(0.08, 0.02, 0.14, 30, 15.0, -100, -400, 200),
+                       reminder_coupon=(0.2, 0.12, 0.28, 70, 30.0, -600, -1500, 300))
+    said = findings.nudge_decision(lifts_only, labels, 20)
+    assert "没有一组确定赚钱" in said and "提醒 + 券" in said
+    nothing = _arms(reminder=(0.01, -0.03, 0.05, 3, 5.0, 10, -300, 320))
+    assert "没有一组确定有效" in findings.nudge_decision(nothing, labels, 20)
+
+
+def test_coupon_repeat_verdict_follows_the_randomised_ci():
+    from opskit.abtest import TestResult
+
+    def result(diff, low, high):
+        return TestResult(0.5, 0.5 + diff, diff, low, high, 0.0, 0.5, "z")
+
+    less = findings.coupon_repeat_verdict(result(-0.15, -0.22, -0.08), result(-0.03, -0.06, 0.0), outcome="复购率")
+    assert "复购更少" in less and "观察对比与随机对比相差 12.0" in less
+    more = findings.coupon_repeat_verdict(result(0.1, 0.02, 0.18), result(0.1, 0.05, 0.15), outcome="复购率")
+    assert "复购反而更多" in more and "碰巧" in more
+    same = findings.coupon_repeat_verdict(result(0.01, -0.05, 0.07), None, outcome="复购率")
+    assert "误差范围内" in same and "观察对比" not in same

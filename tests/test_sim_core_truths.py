@@ -1,5 +1,6 @@
-"""Planted truths of the richer core world: cart abandoners among new users, and user-level click-rate
-heterogeneity that makes the per-pageview test too confident (the delta-method trap)."""
+"""Planted truths of the richer core world: cart abandoners among new users, user-level click-rate
+heterogeneity that makes the per-pageview test too confident (the delta-method trap), the cart-reminder
+experiment's 临门一脚 effect and the coupon chasers who do not reorder."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import pytest
 
 from opskit import abtest
 from opskit.sim import TRUTHS, load_demo
+from opskit.sim.truths import coupon_repeat_table
 
 
 @pytest.fixture(scope="module")
 def demo():
-    return {name: load_demo(name) for name in ("users", "orders", "events", "assignments")}
+    return {name: load_demo(name) for name in ("users", "orders", "events", "assignments", "cart_reminders",
+                                               "coupon_experiment")}
 
 
 def test_new_users_abandon_carts(demo):
@@ -39,3 +42,49 @@ def test_per_pageview_test_understates_the_click_rate_uncertainty(demo):
     assert (delta.ci_high - delta.ci_low) > 1.5 * (naive.ci_high - naive.ci_low)
     assert delta.pvalue > naive.pvalue
     assert c["clicks"].sum() / c["pageviews"].sum() == pytest.approx(truth["ctr_control"], rel=0.15)
+
+
+def test_cart_reminder_experiment_is_randomised_and_matches_the_orders(demo):
+    truth = TRUTHS["reminders"]
+    nudge, orders = demo["cart_reminders"], demo["orders"]
+    assert set(nudge["arm"]) == set(truth["cart_reminder_arms"])
+    assert nudge["user_id"].is_unique and len(nudge) > 500
+    assert not abtest.srm_test(nudge["arm"].value_counts().to_numpy()).is_srm
+    assert (nudge["sent_time"] - nudge["cart_time"] == pd.Timedelta(hours=truth["cart_reminder_delay_hours"])).all()
+    # the cart is the user's first add_to_cart in the event log (the reminders replay the event draws)
+    events = demo["events"]
+    carts = events[events["event_type"] == "add_to_cart"].groupby("user_id")["event_time"].min()
+    assert (carts.reindex(nudge["user_id"]).to_numpy() == nudge["cart_time"].to_numpy()).all()
+    # converted is exactly "an order within the outcome window", and no order came before the message
+    o = orders.merge(nudge[["user_id", "sent_time"]], on="user_id")
+    assert (o["order_time"] >= o["sent_time"]).all()
+    window = o["order_time"] < o["sent_time"] + pd.Timedelta(days=truth["cart_reminder_outcome_days"])
+    ordered = nudge["user_id"].isin(o.loc[window, "user_id"])
+    assert (ordered.astype(int) == nudge["converted"]).all()
+    with_coupon = nudge["coupon_value"] > 0
+    assert (nudge.loc[with_coupon, "arm"] == "reminder_coupon").all() and with_coupon.any()
+
+
+@pytest.mark.parametrize("arm", ["reminder", "reminder_coupon"])
+def test_cart_reminder_recovers_the_planted_persuasion(demo, arm):
+    share = TRUTHS["reminders"]["cart_reminder_persuaded_share"][arm]
+    nudge = demo["cart_reminders"]
+    c, t = nudge[nudge["arm"] == "control"]["converted"], nudge[nudge["arm"] == arm]["converted"]
+    test = abtest.proportions_ztest(c.sum(), len(c), t.sum(), len(t), alpha=0.01)
+    planted = share * (1 - c.mean())  # expected lift in percentage points / 100
+    assert test.ci_low <= planted <= test.ci_high
+    assert test.ci_low > 0  # the demo detects both effects
+
+
+def test_coupon_acquired_first_buyers_reorder_less_by_the_planted_share(demo):
+    share = TRUTHS["purchases"]["coupon_chaser_share"]
+    world = {"orders": demo["orders"], "coupon_experiment": demo["coupon_experiment"]}
+    table = coupon_repeat_table(world)
+    # Users nudged by a cart reminder may owe their first order to it: leave them out for a clean test.
+    nudged = demo["cart_reminders"].loc[demo["cart_reminders"]["arm"] != "control", "user_id"]
+    table = table[~table.index.isin(nudged)]
+    c, t = table.loc[table["treated"] == 0, "repeated"], table.loc[table["treated"] == 1, "repeated"]
+    test = abtest.proportions_ztest(c.sum(), len(c), t.sum(), len(t), alpha=0.01)
+    planted = -share * c.mean()
+    assert test.ci_low <= planted <= test.ci_high
+    assert test.ci_high < 0

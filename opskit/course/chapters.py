@@ -125,9 +125,9 @@ _REGISTERED: list[Chapter] = [
         "首单时间与新客漏斗找临门一脚，K 系数与病毒传播模型评估老带新。",
         required=("users",),
         sections=(
-            Section("差异化新客权益投放", ("coupon_experiment", "users")),
+            Section("差异化新客权益投放", ("coupon_experiment", "users"), optional=("orders",)),
             Section("新客激活：顿悟时刻与激动指数", ("events", "orders")),
-            Section("转化机会分析与临门一脚", ("events", "orders")),
+            Section("转化机会分析与临门一脚", ("events", "orders"), optional=("cart_reminders",)),
             Section("病毒式传播", ("referrals", "users")),
         ),
     ),

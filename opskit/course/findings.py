@@ -99,3 +99,62 @@ def beat_baseline(model_auc: float, baseline_auc: float, *, tolerance: float = 0
     if model_auc >= baseline_auc - tolerance:
         return "**模型与基线打平**：它没有比「只看多少天没买」多提供信息，先用简单规则，再找更有信息量的特征。"
     return "**模型没有打败基线**：先用简单规则，再找更有信息量的特征。"
+
+
+def nudge_decision(arms: pd.DataFrame, labels: dict[str, str], order_value: float) -> str:
+    """Which 临门一脚 arm to roll out, from :func:`opskit.abtest.incentive_arms`: the arm with the
+    highest net value whose net-value CI lies above 0; otherwise why none pays."""
+    def name(arm) -> str:
+        return labels.get(arm, str(arm))
+
+    paying = arms[arms["net_ci_low"] > 0]
+    if len(paying):
+        # Arms may differ in size: rank by net value per user when the sizes are known.
+        per_user = paying["net_value"] / paying["users"] if "users" in paying else paying["net_value"]
+        best = per_user.idxmax()
+        row = arms.loc[best]
+        cpio = row["cost_per_incremental_order"]
+        cost = f"每个增量订单成本 {cpio:,.2f} 元，" if cpio == cpio else ""
+        text = (f"**全量上线「{name(best)}」**：它多带来 {row['incremental_orders']:,.0f} 单（下单率 {row['diff']:+.1%}，"
+                f"95% CI [{row['ci_low']:+.1%}, {row['ci_high']:+.1%}]），{cost}按每单 {order_value:,.0f} 元毛利算净收益 "
+                f"{row['net_value']:,.0f} 元，置信区间 [{row['net_ci_low']:,.0f}, {row['net_ci_high']:,.0f}] 全在 0 以上。")
+        stronger = arms[arms["diff"] > row["diff"]]
+        if len(stronger):
+            text += "".join(f"「{name(a)}」的下单率提升更大（{r['diff']:+.1%}），但每个增量订单要花 "
+                            f"{r['cost_per_incremental_order']:,.2f} 元，多出的订单不值这份成本。"
+                            for a, r in stronger.iterrows())
+        return text
+    lifting = arms[arms["ci_low"] > 0]
+    if len(lifting):
+        text = "、".join(f"「{name(a)}」{r['diff']:+.1%}（净收益 CI [{r['net_ci_low']:,.0f}, {r['net_ci_high']:,.0f}] 元）"
+                        for a, r in lifting.iterrows())
+        return (f"**没有一组确定赚钱**：{text} 确实提高了下单率，但按每单 {order_value:,.0f} 元毛利，净收益的置信区间含 0 或为负——"
+                "先降低成本（换便宜的触达、降低券面额）再测，不要全量上线。")
+    return ("**没有一组确定有效**：各组下单率提升的置信区间都包含 0，实验没有证明提醒带来增量；"
+            "不要据此上线，扩大样本或换一种提醒再测。")
+
+
+def coupon_repeat_verdict(randomised, observational=None, *, outcome: str) -> str:
+    """Do coupon-acquired first buyers repeat less? ``randomised`` and ``observational`` are
+    :class:`opskit.abtest.TestResult` (treatment = coupon); the randomised one decides. Without an
+    observational comparison (no coupon column in the orders) only the randomised one is reported."""
+    rct = (f"随机实验里，发券组首单顾客的{outcome}是 {randomised.treatment:.1%}，对照组 {randomised.control:.1%}，"
+           f"差 {randomised.diff * 100:+.1f} 个百分点（95% CI [{randomised.ci_low * 100:+.1f}, {randomised.ci_high * 100:+.1f}]）")
+    obs = "" if observational is None else (
+        f"；只看“首单用没用券”的观察对比，差 {observational.diff * 100:+.1f} 个百分点"
+        f"（[{observational.ci_low * 100:+.1f}, {observational.ci_high * 100:+.1f}]）")
+    if randomised.ci_high < 0:
+        verdict = ("。**券拉来的新客复购更少**：首单价值里的“后续复购毛利”对券客要打折，"
+                   "按增益发券时应该用券客自己的复购率算首单价值，门槛随之提高。")
+    elif randomised.ci_low > 0:
+        verdict = "。**券拉来的新客复购反而更多**：券没有只吸引薅羊毛的人，首单价值不必打折。"
+    else:
+        verdict = "。两组复购率的差别在误差范围内：没有证据说明券客复购更少或更多，首单价值暂不调整。"
+    if observational is None:
+        return rct + verdict + "用券与否是顾客自己选的，只有随机分组的对比才能说是券造成的。"
+    gap = abs(observational.diff - randomised.diff)
+    trap = (f"观察对比与随机对比相差 {gap * 100:.1f} 个百分点：用券的顾客和没用券的顾客本来就不是同一群人"
+            "（券的种类、领券人群、注册时间都不同），只有随机分组的对比才能说是券造成的。"
+            if gap >= 0.01 else
+            "这次观察对比碰巧与随机对比接近，但这不能事先保证：用券与否是顾客自己选的，只有随机分组的对比才能说是券造成的。")
+    return rct + obs + verdict + trap

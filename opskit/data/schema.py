@@ -428,6 +428,13 @@ TABLES: dict[str, Table] = {
              description="该次点击带来的成交额，未成交为 0"),
            C("propensity", "float", "倾向分", "概率", required=False, nullable=True,
              description="投放策略在该位置选中该素材的概率（离线评估需要）")),
+        _t("cart_reminders", "加购提醒实验", "一位加购后未下单的新用户在加购提醒（临门一脚）随机实验中的分组与结果",
+           C("user_id", "id", "用户ID", unique=True, refers_to="user"),
+           C("cart_time", "datetime", "加购时间"),
+           C("sent_time", "datetime", "提醒时间", description="对照组为本应发送提醒的时间"),
+           C("arm", "str", "实验组", description="对照组名为 control，其余为各种提醒（如 reminder、reminder_coupon）"),
+           C("coupon_value", "float", "券面额", "元", min_value=0, description="不带券的组为 0"),
+           C("converted", "int", "窗口内是否下单", "0/1", description="提醒后 N 天内（演示数据 7 天）是否下单")),
     ]
 }
 

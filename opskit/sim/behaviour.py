@@ -133,15 +133,11 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     engagement = pop.extra["engagement"]
 
     log.add(np.arange(pop.n), pop.t_reg, "app_open")
-    n_first = rng.poisson(FIRST_WEEK_SESSIONS * engagement[real])
-    user = np.repeat(real, n_first)
-    t = pop.t_reg[user] + rng.integers(600, 7 * DAY_S, len(user))
+    user, t = _first_week_sessions(rng, pop, real, engagement)
     log.add(user, t, "app_open")
     log.session(user, t, FIRST_WEEK_SESSION)
-    cart_rng = rng_for(cfg, "first_week_cart")
-    carted = cart_rng.random(len(user)) < FIRST_WEEK_CART
-    log.add(user[carted], t[carted] + cart_rng.integers(300, 900, int(carted.sum())), "add_to_cart",
-            cart_rng.choice(len(CATEGORIES), int(carted.sum()), p=CATEGORY_POPULARITY).astype(np.int8))
+    cart_user, cart_t, cart_category = _first_week_carts(cfg, user, t)
+    log.add(cart_user, cart_t, "add_to_cart", cart_category)
     fav_user = np.repeat(np.arange(pop.n), pop.extra["favorites_7d"])
     log.add(fav_user, pop.t_reg[fav_user] + rng.integers(60, AHA_WINDOW_DAYS * DAY_S - 60,
                                                          len(fav_user)), "add_favorite")
@@ -166,6 +162,37 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
         "category_id": labels(np.maximum(category[order], 0), CATEGORIES["category_id"],
                               mask=category[order] < 0),
     }, "events")
+
+
+def _first_week_sessions(rng: np.random.Generator, pop: Population, real: np.ndarray,
+                         engagement: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n_first = rng.poisson(FIRST_WEEK_SESSIONS * engagement[real])
+    user = np.repeat(real, n_first)
+    return user, pop.t_reg[user] + rng.integers(600, 7 * DAY_S, len(user))
+
+
+def _first_week_carts(cfg: WorldConfig, user: np.ndarray,
+                      t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    cart_rng = rng_for(cfg, "first_week_cart")
+    carted = cart_rng.random(len(user)) < FIRST_WEEK_CART
+    cart_t = t[carted] + cart_rng.integers(300, 900, int(carted.sum()))
+    category = cart_rng.choice(len(CATEGORIES), int(carted.sum()), p=CATEGORY_POPULARITY).astype(np.int8)
+    return user[carted], cart_t, category
+
+
+def first_week_carts(cfg: WorldConfig, pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """Each real user's first add_to_cart in the first 7 days: (user positions, times in seconds).
+
+    Replays the draws :func:`simulate_events` makes (same streams, same order), so the cart
+    reminders of :mod:`opskit.sim.reminders` can act before the event log exists.
+    """
+    real = np.flatnonzero(~pop.is_fraud)
+    user, t = _first_week_sessions(rng_for(cfg, "events"), pop, real, pop.extra["engagement"])
+    cart_user, cart_t, _ = _first_week_carts(cfg, user, t)
+    first = np.full(pop.n, np.iinfo(np.int64).max)
+    np.minimum.at(first, cart_user, cart_t)
+    users = np.flatnonzero(first < np.iinfo(np.int64).max)
+    return users, first[users]
 
 
 def _order_funnels(log: _Log, book: OrderBook, first_category: np.ndarray,

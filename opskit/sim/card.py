@@ -18,7 +18,7 @@ PART_TITLES = {"acquisition": "获客", "purchases": "购买", "behaviour": "行
                "identity": "身份关联",
                "units": "经营单元", "staff": "全员营销", "partners": "渠道伙伴与跨界联名", "newbiz": "新业务",
                "mcn": "达人私域与招募", "ugc": "会员共创试点",
-               "cities": "城市日报", "homepage_log": "首页曝光日志"}
+               "cities": "城市日报", "homepage_log": "首页曝光日志", "reminders": "加购提醒实验"}
 DTYPE_LABELS = {"id": "ID（文本）", "int": "整数", "float": "小数", "str": "文本", "datetime": "时间", "date": "日期",
                 "bool": "布尔"}
 
@@ -53,6 +53,15 @@ MEASURED_LABELS = {
     "group_orders_per_member_month": "在群成员每 30 天的社群订单数",
     "identity_components_with_hubs": "身份图连通分量数（含门店共享平板）",
     "identity_components_without_hubs": "身份图连通分量数（剔除门店共享平板）= 真实人数",
+    "cart_reminder_users": "加购提醒实验人数",
+    "cart_reminder_control_rate": "加购提醒实验：对照组 7 天下单率",
+    "cart_reminder_reminder_rate": "加购提醒实验：提醒组 7 天下单率",
+    "cart_reminder_reminder_persuaded": "提醒组实测被说服比例 (提醒组 − 对照组) ÷ (1 − 对照组)",
+    "cart_reminder_reminder_coupon_rate": "加购提醒实验：提醒 + 券组 7 天下单率",
+    "cart_reminder_reminder_coupon_persuaded": "提醒 + 券组实测被说服比例",
+    "coupon_repeat_60d_control": "新客券实验对照组首单顾客 60 天复购率",
+    "coupon_repeat_60d_treated": "新客券实验发券组首单顾客 60 天复购率",
+    "coupon_repeat_60d_ratio": "两者之比（埋点：1 − 薅羊毛比例）",
 }
 
 

@@ -5,6 +5,7 @@
   uplift tau(x) for treated users; otherwise a late first order with a small probability.
 * Repeat orders follow BG/NBD in weeks from the first order: while alive, Poisson(lambda) with
   lambda ~ Gamma(r, alpha); after each repeat order the buyer drops out with p ~ Beta(a, b).
+  Coupon chasers: a share of the buyers whose first order used the new-user coupon never reorder.
 * Amount paid per order follows Gamma-Gamma: z ~ Gamma(p, nu), nu ~ Gamma(q, v) (rates).
 * Baskets: SKUs from 12 categories; a basket with 烘焙 often also gets 乳品 (the planted link);
   inside a category the SKU follows the user's taste and staples (:mod:`opskit.sim.tastes`).
@@ -43,12 +44,18 @@ PLATFORMS = ["app", "mini_program", "store"]
 PLATFORM_MIX = np.tile([0.45, 0.45, 0.10], (len(CHANNELS), 1))
 PLATFORM_MIX[CHANNELS["channel_id"].tolist().index("offline")] = [0.35, 0.25, 0.40]
 
-COUPONS = ["NEW15", "FULL10", "FRESH5", "VIP20"]
+COUPONS = ["NEW15", "FULL10", "FRESH5", "VIP20", "CART10"]
 NEW_USER_COUPON = 0        # index into COUPONS, worth NEW_USER_COUPON_VALUE
 NEW_USER_COUPON_VALUE = 15.0
-COUPON_VALUE = np.array([NEW_USER_COUPON_VALUE, 10.0, 5.0, 20.0])
+CART_COUPON = 4            # the cart-reminder coupon (opskit.sim.reminders)
+CART_COUPON_VALUE = 10.0
+COUPON_VALUE = np.array([NEW_USER_COUPON_VALUE, 10.0, 5.0, 20.0, CART_COUPON_VALUE])
 GENERIC_COUPON_RATE = 0.12
 GENERIC_COUPON_MIX = np.array([0.5, 0.35, 0.15])  # FULL10, FRESH5, VIP20
+# Coupon chasers (薅羊毛): a first buyer whose first order used the new-user coupon never orders again
+# with this probability (drawn from the stream "coupon_chasers", so other buyers keep their draws);
+# the others repeat as BG/NBD says. P(any repeat) of coupon-acquired buyers = (1 − share) × the rest's.
+COUPON_CHASER_SHARE = 0.35
 
 CATEGORIES = pd.DataFrame({
     "category_id": ["vegetable", "fruit", "meat_egg", "seafood", "dairy", "bakery",
@@ -105,6 +112,9 @@ TRUTHS: dict[str, object] = {
     "new_sku_launch": NEW_SKU_LAUNCH,
     "new_sku_incremental_category_gmv": 0.0,
     "category_effect_on_order_frequency": 0.0,
+    "coupon_chaser_share": COUPON_CHASER_SHARE,
+    "coupon_repeat_effect": (f"首单用了新客券（NEW15）的顾客中 {COUPON_CHASER_SHARE:.0%} 是薅羊毛者，首单后不再下单："
+                             f"任意时长内的复购率 = (1 − {COUPON_CHASER_SHARE}) × 同类未用券顾客的复购率"),
     **tastes.TRUTHS,
 }
 
@@ -120,8 +130,11 @@ CARD = f"""\
   下单时刻按日内活跃曲线重排（不跨日）。
 - **实付金额：Gamma-Gamma**，每单 z ~ Gamma(p={GAMMA_GAMMA["p"]}, ν)，ν ~ Gamma(q={GAMMA_GAMMA["q"]}, v={GAMMA_GAMMA["v"]})（均为速率参数），
   总体平均客单价 pv/(q−1) = {GAMMA_GAMMA["p"] * GAMMA_GAMMA["v"] / (GAMMA_GAMMA["q"] - 1):.0f} 元，保留两位小数（最低 1 元）。
-  {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15；
+  {GENERIC_COUPON_RATE:.0%} 的订单用了通用券（FULL10/FRESH5/VIP20），新客券实验的发券用户 14 天内首单用 NEW15，加购提醒实验的券组用 CART10；
   优惠金额加在实付之上：各明细金额之和 = amount + discount。下单端 app/小程序/门店 = 45%/45%/10%（门店扫码用户更多在门店）。
+- **埋点：薅羊毛的券客。** 首单用了新客券（NEW15）的顾客中有 {COUPON_CHASER_SHARE:.0%} 首单后再也不下单（独立的随机流 coupon_chasers），
+  其余照常按 BG/NBD 复购：券客的复购率是同类未用券顾客的 {1 - COUPON_CHASER_SHARE:.0%}。在新客券随机实验里，发券组首单顾客
+  （都用了券）与对照组首单顾客的复购率之比 ≈ {1 - COUPON_CHASER_SHARE:.2f}；“首单用没用券”的观察对比混入了通用券订单，会低估这个差距。
 - 订单明细：12 个品类、每品类 {SKUS_PER_CATEGORY} 个 SKU（品类内热度服从 Zipf）。每单有一个篮子大小因子
   s ~ Gamma({BASKET_SHAPE:.0f}, 1/{BASKET_SHAPE:.0f})，各品类的行数 ~ Poisson(s × {LINES_PER_ORDER} × 品类热度)，彼此独立（空篮子补一行），
   所以其他品类对之间 lift ≈ 1。明细金额按 SKU 单价 × 数量分摊订单原价（分为单位，精确相加）。
@@ -178,33 +191,14 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     t_first = pop.t_reg + np.maximum(delay * DAY_S, 300).astype(np.int64)
     buyer = np.flatnonzero((early | late) & (t_first < horizon))
 
-    # BG/NBD in weeks, from the first order to the export date.
+    owner, t_repeat, buyer_death = bgnbd_repeats(rng, t_first[buyer], horizon)
     nb = len(buyer)
-    T = (horizon - t_first[buyer]) / WEEK_S
-    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], nb)
-    p_drop = rng.beta(BGNBD["a"], BGNBD["b"], nb)
-    lifetime_orders = rng.geometric(p_drop)           # repeats until dropout (the last included)
-    poisson = rng.poisson(lam * T)                    # repeats by T if the buyer never dropped out
-    dead = poisson >= lifetime_orders
-    x = np.where(dead, lifetime_orders, poisson)
-    # The J-th of n uniform arrival times is Beta(J, n-J+1); earlier ones are uniform below it.
-    last = np.where(dead, rng.beta(np.maximum(lifetime_orders, 1),
-                                   np.maximum(poisson - lifetime_orders + 1, 1)) * T, T)
-    owner = np.repeat(np.arange(nb), x)
-    rank = np.arange(len(owner)) - np.repeat(np.cumsum(x) - x, x)
-    is_last = dead[owner] & (rank == x[owner] - 1)
-    weeks = np.where(is_last, last[owner], rng.random(len(owner)) * last[owner])
-    t_repeat = t_first[buyer][owner] + (weeks * WEEK_S).astype(np.int64)
-    t_repeat = _daytime(rng, t_repeat, t_first[buyer][owner], horizon)
-
     user = np.concatenate([buyer, buyer[owner]])
     t = np.concatenate([t_first[buyer], t_repeat])
-    # Dropout comes right after the last order (taken after the daytime shuffle).
     t_death = np.full(n, np.inf)
-    repeaters = np.flatnonzero(x > 0)
-    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
-    died = dead[repeaters]
-    t_death[buyer[repeaters[died]]] = np.asarray(last_order)[died]
+    t_death[buyer] = buyer_death
+    chaser = _coupon_chasers(cfg, new_user_coupon[buyer] & early[buyer])
+    t_death[buyer[chaser]] = t_first[buyer[chaser]]
 
     # Gamma-Gamma: nu per buyer (rate), amount per order Gamma(p, rate nu).
     nu = np.zeros(n)
@@ -221,12 +215,53 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     cum = np.cumsum(PLATFORM_MIX, axis=1)
     platform = (rng.random(len(user))[:, None] > cum[pop.channel[user]]).sum(axis=1).clip(0, 2)
 
+    # Coupon chasers lose their repeat orders; every draw above was made as if they had them.
+    keep = np.r_[np.ones(nb, bool), ~chaser[owner]]
+    user, t, amount, coupon, platform = (a[keep] for a in (user, t, amount, coupon, platform))
     order = np.argsort(t * n + user)  # time, then user
     first_time = np.full(n, -1, dtype=np.int64)
     first_time[buyer] = t_first[buyer]
     return OrderBook(user=user[order], t=t[order], amount=amount[order], coupon=coupon[order],
                      platform=platform[order].astype(np.int8), t_first=first_time,
                      t_death=t_death)
+
+
+def bgnbd_repeats(rng: np.random.Generator, t_first: np.ndarray,
+                  horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BG/NBD repeat orders (in weeks) of buyers whose first orders are at ``t_first`` (seconds), up
+    to ``horizon``: each repeat's buyer (index into ``t_first``), its time, and each buyer's dropout
+    time (right after the last order; inf when alive at the horizon)."""
+    nb = len(t_first)
+    T = (horizon - t_first) / WEEK_S
+    lam = rng.gamma(BGNBD["r"], 1 / BGNBD["alpha"], nb)
+    p_drop = rng.beta(BGNBD["a"], BGNBD["b"], nb)
+    lifetime_orders = rng.geometric(p_drop)           # repeats until dropout (the last included)
+    poisson = rng.poisson(lam * T)                    # repeats by T if the buyer never dropped out
+    dead = poisson >= lifetime_orders
+    x = np.where(dead, lifetime_orders, poisson)
+    # The J-th of n uniform arrival times is Beta(J, n-J+1); earlier ones are uniform below it.
+    last = np.where(dead, rng.beta(np.maximum(lifetime_orders, 1),
+                                   np.maximum(poisson - lifetime_orders + 1, 1)) * T, T)
+    owner = np.repeat(np.arange(nb), x)
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(x) - x, x)
+    is_last = dead[owner] & (rank == x[owner] - 1)
+    weeks = np.where(is_last, last[owner], rng.random(len(owner)) * last[owner])
+    t_repeat = t_first[owner] + (weeks * WEEK_S).astype(np.int64)
+    t_repeat = _daytime(rng, t_repeat, t_first[owner], horizon)
+    # Dropout comes right after the last order (taken after the daytime shuffle).
+    t_death = np.full(nb, np.inf)
+    repeaters = np.flatnonzero(x > 0)
+    last_order = np.maximum.reduceat(t_repeat, (np.cumsum(x) - x)[repeaters]) if len(owner) else []
+    died = dead[repeaters]
+    t_death[repeaters[died]] = np.asarray(last_order)[died]
+    return owner, t_repeat, t_death
+
+
+def _coupon_chasers(cfg: WorldConfig, coupon_first: np.ndarray) -> np.ndarray:
+    """Which buyers (in buyer order) are coupon chasers: those whose first order used the new-user
+    coupon, each with COUPON_CHASER_SHARE, from their own stream (one draw per buyer)."""
+    rng = rng_for(cfg, "coupon_chasers")
+    return coupon_first & (rng.random(len(coupon_first)) < COUPON_CHASER_SHARE)
 
 
 def _truncated_exponential(rng: np.random.Generator, mean: float, upper: float,

@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opskit.sim import acquisition, behaviour, experiments, purchases
+from opskit.sim import acquisition, behaviour, experiments, purchases, reminders
 from opskit.sim.config import WorldConfig
 from opskit.sim.world import peripheral_modules
 
 EXPORT_DATE = WorldConfig(n_users=0).end
 
 CORE_PARTS = {"acquisition": acquisition, "purchases": purchases, "behaviour": behaviour,
-              "experiments": experiments}
+              "experiments": experiments, "reminders": reminders}
 
 
 def collect_truths() -> dict[str, dict[str, object]]:
@@ -29,7 +29,7 @@ def measure(world: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The planted truths as they show in one generated world, by simple direct counts."""
     return {**_fraud(world), **_aha(world), **_baskets(world), **_experiments(world),
             **_referrals(world), **_volume(world), **_lead(world), **_private_domain(world),
-            **_identity(world)}
+            **_identity(world), **_reminders(world), **_coupon_repeat(world)}
 
 
 def _fraud(world) -> dict[str, float]:
@@ -178,3 +178,36 @@ def _identity(world) -> dict[str, float]:
                            shape=(len(nodes), len(nodes)))
         out[name] = int(connected_components(graph, directed=False)[0])
     return out
+
+
+def _reminders(world) -> dict[str, float]:
+    if "cart_reminders" not in world:
+        return {}
+    rates = world["cart_reminders"].groupby("arm")["converted"].mean()
+    control = rates["control"]
+    out = {"cart_reminder_users": len(world["cart_reminders"]), "cart_reminder_control_rate": float(control)}
+    for arm in ("reminder", "reminder_coupon"):
+        out[f"cart_reminder_{arm}_rate"] = float(rates[arm])
+        out[f"cart_reminder_{arm}_persuaded"] = float((rates[arm] - control) / (1 - control))
+    return out
+
+
+def coupon_repeat_table(world, days: int = 60) -> pd.DataFrame:
+    """Per 14-day converter of the coupon experiment whose first order is at least ``days`` before the
+    export date: the arm (treated) and whether a second order followed within ``days``."""
+    orders = world["orders"].sort_values(["order_time", "order_id"], kind="stable")
+    nth = orders.groupby("user_id").cumcount()
+    first = orders.loc[nth == 0].set_index("user_id")["order_time"]
+    second = orders.loc[nth == 1].set_index("user_id")["order_time"]
+    exp = world["coupon_experiment"]
+    exp = exp[exp["converted"] == 1].set_index("user_id")
+    t1 = first.reindex(exp.index)
+    keep = t1 <= EXPORT_DATE - pd.Timedelta(days=days)
+    repeated = (second.reindex(exp.index) - t1) <= pd.Timedelta(days=days)
+    return pd.DataFrame({"treated": exp["treated"], "repeated": repeated})[keep.to_numpy()]
+
+
+def _coupon_repeat(world) -> dict[str, float]:
+    rates = coupon_repeat_table(world).groupby("treated")["repeated"].mean()
+    return {"coupon_repeat_60d_control": float(rates[0]), "coupon_repeat_60d_treated": float(rates[1]),
+            "coupon_repeat_60d_ratio": float(rates[1] / rates[0])}
