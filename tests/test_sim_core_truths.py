@@ -79,3 +79,27 @@ def test_churn_action_list_recovers_the_planted_drivers(demo):
     assert recovered["price"][1] > 0.6, recovered
     coupon_main = listed["main_feature"] == "coupon_share_90d"
     assert coupon_main[listed["driver"] == "price"].mean() >= coupon_main[listed["driver"] != "price"].mean()
+
+
+def test_habit_clusters_recover_the_planted_shopper_types(demo):
+    """Chapter 02's k-means on order habits picks the planted number of types and matches them."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from opskit import segments
+    from opskit.sim import shoppers
+    from opskit.sim.config import DEMO_SEED, WorldConfig
+    from opskit.sim.world import DEMO_N_USERS
+
+    truth = TRUTHS["shoppers"]
+    orders = demo["orders"]
+    as_of = orders["order_time"].max().normalize() + pd.Timedelta(days=1)
+    habits = segments.order_habits(orders, as_of=as_of, window_days=365, min_orders=shoppers.HABIT_MIN_ORDERS)
+    features = habits[list(segments.HABIT_FEATURES)]
+    table = segments.choose_k(features, ks=range(2, 9), seed=0)
+    best = int(table.loc[table["silhouette"].idxmax(), "k"])
+    assert best == truth["shopper_type_k"]
+    assert table["silhouette"].max() > 0.5
+    clusters = segments.BehaviourClusters(k=best, seed=0).fit(features)
+    planted = shoppers.drawn_types(WorldConfig(n_users=DEMO_N_USERS, seed=DEMO_SEED))
+    planted = planted[habits.index.astype("int64") - 1]
+    assert adjusted_rand_score(planted, clusters.labels_) >= truth["cluster_recovery_ari_floor"]

@@ -36,7 +36,7 @@ DRIVER_FEATURES = {
 COMPLAINT_RATE = 0.01            # any order: chance of a complaint in the days after it
 SERVICE_LAST_ORDERS = 3          # service churners: their last orders go wrong ...
 SERVICE_COMPLAINT_RATE = 0.90    # ... and each is followed by a complaint with this probability
-COMPLAINT_DELAY_DAYS = (0.2, 3.0)
+COMPLAINT_DELAY_DAYS = (0.05, 1.0)  # within a day of the delivery
 PRICE_WINDOW_DAYS = 90           # price churners: orders in the 90 days before the dropout ...
 PRICE_COUPON_RATE = 0.95         # ... use a generic coupon with this probability
 
