@@ -73,7 +73,7 @@ def apply_habits(cfg: WorldConfig, book: OrderBook) -> None:
     # The nearest allowed day within MAX_SHIFT_DAYS (ties: the earlier one).
     day = book.t // DAY_S
     offsets = np.array(sorted(range(-MAX_SHIFT_DAYS, MAX_SHIFT_DAYS + 1), key=lambda d: (abs(d), d)))
-    weekday = (cfg.start.dayofweek + day[:, None] + offsets[None, :]) % 7
+    weekday = (cfg.start.day_of_week + day[:, None] + offsets[None, :]) % 7
     allowed = np.zeros((len(TYPES), 7), dtype=bool)
     for k, days in enumerate(TYPE_DAYS):
         allowed[k, list(days)] = True
