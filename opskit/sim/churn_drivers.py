@@ -7,8 +7,8 @@ drawn from its own stream, and the driver leaves its own trace in the data befor
   a ``complaint`` event (申请售后/投诉) with a high probability;
 * ``price`` (价格敏感): they buy with coupons and leave when the coupons stop; their orders in the
   weeks before the dropout use a generic coupon with a high probability;
-* ``fade`` (逐渐沉寂): no trigger, they simply stop; the trace is the silence itself (recency,
-  order and app activity) and app sessions that thin out before the dropout.
+* ``fade`` (逐渐沉寂): no trigger, they simply stop; the only trace is the silence every dropout
+  shares (recency, order and app activity; app sessions thin out before any dropout).
 
 Every order, of every buyer, also has a small chance of a complaint and the usual share of coupons,
 so neither trace is a label on its own. Drivers are drawn from the stream ``churn_drivers``, the
@@ -55,9 +55,10 @@ CARD = f"""\
 - 每位流失（BG/NBD 退出）的顾客有且只有一个原因，按 {' / '.join(f'{d} {s:.0%}' for d, s in zip(DRIVERS, DRIVER_SHARES))} 抽取：
   **service（配送/售后问题）**：最后 {SERVICE_LAST_ORDERS} 单之后各以 {SERVICE_COMPLAINT_RATE:.0%} 的概率出现一次投诉（events 里的 complaint）；
   **price（价格敏感）**：退出前 {PRICE_WINDOW_DAYS} 天内的订单以 {PRICE_COUPON_RATE:.0%} 的概率用通用券，券停了人就走；
-  **fade（逐渐沉寂）**：没有触发事件，退出前 28 天 App 浏览逐渐变稀，之后下单和活跃都停止。
-- 所有订单都有 {COMPLAINT_RATE:.0%} 的概率在之后几天出现投诉，也照常有通用券：投诉和用券本身都不是流失的标签。
-- 第 06 章的防流失名单应当按人给出不同的原因，在各原因的流失者中大多指向各自的特征（投诉次数、用券占比、沉寂类信号）。
+  **fade（逐渐沉寂）**：没有投诉、也不靠券，只有所有流失者共有的信号：退出前 28 天 App 浏览变稀，之后下单和活跃都停止。
+- 所有订单都有 {COMPLAINT_RATE:.0%} 的概率在当天出现投诉，也照常有通用券：投诉和用券本身都不是流失的标签。
+- 第 06 章的防流失名单应当按人给出不同的原因：service 流失者的主要原因多是投诉次数，fade 流失者多是沉寂类信号
+  （间隔比、距上次下单天数等）；用券占比是有上限的比例，price 流失者的用券占比多是推高风险的前两个因素之一。
 """
 
 
