@@ -72,12 +72,16 @@ def apply_habits(cfg: WorldConfig, book: OrderBook) -> None:
     follow = (book.t > book.t_first[book.user]) & (rng.random(n) < HABIT_STRENGTH) & HAS_HABIT[kind]
     # The nearest allowed day within MAX_SHIFT_DAYS (ties: the earlier one).
     day = book.t // DAY_S
-    offsets = np.array(sorted(range(-MAX_SHIFT_DAYS, MAX_SHIFT_DAYS + 1), key=lambda d: (abs(d), d)))
-    weekday = (cfg.start.day_of_week + day[:, None] + offsets[None, :]) % 7
+    weekday = (cfg.start.day_of_week + day) % 7
     allowed = np.zeros((len(TYPES), 7), dtype=bool)
     for k, days in enumerate(TYPE_DAYS):
         allowed[k, list(days)] = True
-    shift = offsets[allowed[kind[:, None], weekday].argmax(axis=1)]
+    shift = np.zeros(n, dtype=np.int64)
+    found = np.zeros(n, dtype=bool)
+    for offset in sorted(range(-MAX_SHIFT_DAYS, MAX_SHIFT_DAYS + 1), key=lambda d: (abs(d), d)):
+        hit = ~found & allowed[kind, (weekday + offset) % 7]
+        shift[hit] = offset
+        found |= hit
     low, high = np.array(TYPE_HOURS).T
     hour = low[kind] + rng.random(n) * (high - low)[kind]
     moved = (day + shift) * DAY_S + (hour * 3600).astype(np.int64)
