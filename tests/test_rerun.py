@@ -63,6 +63,11 @@ def test_validate_the_example_passes():
     assert "可以运行" in result.stdout and "将跳过（缺少表 users" in result.stdout
 
 
+def _example_rows() -> int:
+    """Rows of the example export: the demo orders of 2025 (make_orders_export.py)."""
+    return int((load_demo("orders")["order_time"] >= "2025-01-01").sum())
+
+
 @pytest.fixture(scope="module")
 def example_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
@@ -88,7 +93,7 @@ def test_example_report_has_a_header_and_hides_code(example_run):
     assert nb.cells[0].cell_type == "markdown" and header.startswith("## 报告说明")
     assert "examples" in header and "列映射.yaml" in header and "运行时间" in header
     assert str(EXAMPLES.parent) not in header + html, "reports name files, never absolute local paths"
-    assert "31,077" in header and "2025-01-01" in header and "2025-12-31" in header
+    assert f"{_example_rows():,}" in header and "2025-01-01" in header and "2025-12-31" in header
     assert "数据范围" in html and "跳过：缺少表 users" in html  # the management report
 
 
@@ -98,10 +103,11 @@ def test_example_workbook_starts_with_the_notes_sheet(example_run):
     assert list(sheets)[0] == "说明"
     notes = sheets["说明"]
     assert "数据来源" in notes["项目"].tolist()
-    assert notes.astype(str).apply(lambda c: c.str.contains("31077|31,077")).any().any()
+    n = _example_rows()
+    assert notes.astype(str).apply(lambda c: c.str.contains(f"{n}|{n:,}")).any().any()
     # On an orders export alone chapter 00 still collects its monthly KPIs for the workbook.
     kpis = sheets["月度核心指标"]
-    assert kpis["订单数"].sum() == 31077 and len(kpis) == 12
+    assert kpis["订单数"].sum() == n and len(kpis) == 12
 
 
 # --- users + orders with invalid rows: --drop-invalid, --pseudonymize, --show-code -----
