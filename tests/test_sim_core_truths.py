@@ -75,7 +75,7 @@ def test_churn_action_list_recovers_the_planted_drivers(demo):
     # Complaints and silence are the main reason for most of their churners. Coupon reliance is a
     # bounded share and weaker than the overdue interval of a customer already gone: it is one of
     # the two largest pushes for most price churners, and the main reason more often than for others.
-    assert recovered["service"][0] > 0.6 and recovered["fade"][0] > 0.6, recovered
+    assert recovered["service"][0] > 0.5 and recovered["fade"][0] > 0.6, recovered
     assert recovered["price"][1] > 0.6, recovered
     coupon_main = listed["main_feature"] == "coupon_share_90d"
     assert coupon_main[listed["driver"] == "price"].mean() >= coupon_main[listed["driver"] != "price"].mean()

@@ -37,6 +37,7 @@ COMPLAINT_RATE = 0.01            # any order: chance of a complaint in the days 
 SERVICE_LAST_ORDERS = 3          # service churners: their last orders go wrong ...
 SERVICE_COMPLAINT_RATE = 0.90    # ... and each is followed by a complaint with this probability
 COMPLAINT_DELAY_DAYS = (0.05, 1.0)  # within a day of the delivery
+SERVICE_ESCALATION = 0.6         # a service churner's complaint is followed by a second one
 PRICE_WINDOW_DAYS = 90           # price churners: orders in the 90 days before the dropout ...
 PRICE_COUPON_RATE = 0.95         # ... use a generic coupon with this probability
 
@@ -46,6 +47,7 @@ TRUTHS: dict[str, object] = {
     "churn_driver_features": {d: list(f) for d, f in DRIVER_FEATURES.items()},
     "complaint_rate_per_order": COMPLAINT_RATE,
     "service_complaint_rate_last_orders": SERVICE_COMPLAINT_RATE,
+    "service_escalation_rate": SERVICE_ESCALATION,
     "price_coupon_rate_before_dropout": PRICE_COUPON_RATE,
 }
 
@@ -53,7 +55,8 @@ CARD = f"""\
 **流失原因（埋点）**
 
 - 每位流失（BG/NBD 退出）的顾客有且只有一个原因，按 {' / '.join(f'{d} {s:.0%}' for d, s in zip(DRIVERS, DRIVER_SHARES))} 抽取：
-  **service（配送/售后问题）**：最后 {SERVICE_LAST_ORDERS} 单之后各以 {SERVICE_COMPLAINT_RATE:.0%} 的概率出现一次投诉（events 里的 complaint）；
+  **service（配送/售后问题）**：最后 {SERVICE_LAST_ORDERS} 单之后各以 {SERVICE_COMPLAINT_RATE:.0%} 的概率出现一次投诉（events 里的 complaint），
+  问题没解决时当天以 {SERVICE_ESCALATION:.0%} 的概率再投诉一次；
   **price（价格敏感）**：退出前 {PRICE_WINDOW_DAYS} 天内的订单以 {PRICE_COUPON_RATE:.0%} 的概率用通用券，券停了人就走；
   **fade（逐渐沉寂）**：没有投诉、也不靠券，只有所有流失者共有的信号：退出前 28 天 App 浏览变稀，之后下单和活跃都停止。
 - 所有订单都有 {COMPLAINT_RATE:.0%} 的概率在当天出现投诉，也照常有通用券：投诉和用券本身都不是流失的标签。
@@ -100,6 +103,11 @@ def complaints(cfg: WorldConfig, book: OrderBook, driver: np.ndarray, horizon: i
     hit = rng.random(n_orders) < rate
     low, high = COMPLAINT_DELAY_DAYS
     t = book.t + (rng.uniform(low, high, n_orders) * DAY_S).astype(np.int64)
-    keep = hit & (t < horizon)
-    return book.user[keep], t[keep]
+    # An unresolved delivery problem is chased again the same day (escalation).
+    again = hit & service & (rng.random(n_orders) < SERVICE_ESCALATION)
+    t_again = book.t + (rng.uniform(low, high, n_orders) * DAY_S).astype(np.int64)
+    user = np.concatenate([book.user[hit], book.user[again]])
+    t = np.concatenate([t[hit], t_again[again]])
+    keep = t < horizon
+    return user[keep], t[keep]
 
