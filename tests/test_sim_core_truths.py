@@ -58,7 +58,7 @@ def test_churn_action_list_recovers_the_planted_drivers(demo):
                             events=events, as_of="2026-01-01")
     test = build_snapshots(orders, [test_t0], h, events=events, as_of="2026-01-01")
     model = ChurnModel().fit(train)
-    actions = model.action_list(test, 0.1)
+    actions = model.action_list(test, 0.2)  # a fifth (chapter 06 lists a tenth): enough churners per driver
     assert actions["main_feature"].value_counts(normalize=True).iloc[0] < 0.8  # not one reason for all
     drawn = churn_drivers.drawn_drivers(WorldConfig(n_users=DEMO_N_USERS, seed=DEMO_SEED))
     churned = test.set_index("user_id")["churn"]
@@ -69,7 +69,7 @@ def test_churn_action_list_recovers_the_planted_drivers(demo):
     recovered = {}
     for driver, features in churn_drivers.DRIVER_FEATURES.items():
         group = (listed["driver"] == driver).to_numpy()
-        assert group.sum() >= 10, driver
+        assert group.sum() >= 20, driver
         recovered[driver] = (listed.loc[group, "main_feature"].isin(features).mean(),
                              np.mean([bool(t & set(features)) for t, g in zip(top_two, group) if g]))
     # Complaints and silence are the main reason for most of their churners. Coupon reliance is a
