@@ -30,14 +30,15 @@ from sklearn.utils.validation import check_is_fitted
 from opskit.data import engine
 
 __all__ = ["snapshot_features", "churn_labels", "build_snapshots", "add_feature", "ChurnModel",
-           "auc", "top_decile_lift", "LeakageError", "FEATURES", "FEATURE_REASONS"]
+           "auc", "top_decile_lift", "LeakageError", "FEATURES", "FEATURE_REASONS",
+           "FEATURE_DIRECTIONS"]
 
 DAY = pd.Timedelta(days=1)
 
 #: The features the model uses by default, in display order.
 FEATURES: tuple[str, ...] = ("recency_days", "orders_30d", "orders_60d", "orders_90d", "order_trend",
                              "amount_90d", "tenure_days", "ipt_ratio", "events_30d", "engagement_ewma",
-                             "event_trend")
+                             "event_trend", "complaints_90d", "coupon_share_90d")
 
 #: The reason shown to an operator when a feature pushes a user towards churn ({v}: the user's value).
 FEATURE_REASONS: dict[str, str] = {
@@ -47,11 +48,23 @@ FEATURE_REASONS: dict[str, str] = {
     "orders_90d": "近90天只下了 {v:.0f} 单",
     "order_trend": "下单频次在下降（近30天/前30天 = {v:.2f}）",
     "amount_90d": "近90天消费只有 {v:.0f} 元",
-    "tenure_days": "首单至今 {v:.0f} 天",
+    "tenure_days": "首单至今只有 {v:.0f} 天",
     "ipt_ratio": "已超过平时购买间隔的 {v:.1f} 倍",
     "events_30d": "近30天只有 {v:.0f} 次浏览等行为",
     "engagement_ewma": "活跃度衰减到 {v:.2f}",
     "event_trend": "App 活跃在下降（近30天/前30天 = {v:.2f}）",
+    "complaints_90d": "近90天投诉了 {v:.0f} 次",
+    "coupon_share_90d": "近90天 {v:.0%} 的订单靠券，对价格敏感",
+}
+
+#: +1: a high value is the reason (as worded in FEATURE_REASONS); -1: a low value is.
+#: A feature can only be a user's reason when it pushes the score up *and* the user's value lies on
+#: the worded side of the average, so a collinear twin with a flipped coefficient never produces
+#: "近60天只下了 12 单" for a frequent buyer.
+FEATURE_DIRECTIONS: dict[str, int] = {
+    "recency_days": 1, "orders_30d": -1, "orders_60d": -1, "orders_90d": -1, "order_trend": -1,
+    "amount_90d": -1, "tenure_days": -1, "ipt_ratio": 1, "events_30d": -1, "engagement_ewma": -1,
+    "event_trend": -1, "complaints_90d": 1, "coupon_share_90d": 1,
 }
 
 
@@ -68,7 +81,10 @@ def snapshot_features(orders: pd.DataFrame, events: pd.DataFrame | None = None, 
     ``amount_90d``; ``tenure_days`` (since the first order); ``ipt_ratio`` = recency / mean
     inter-purchase time (NaN with a single order, filled by the model). With ``events``:
     ``events_30d``, ``event_trend`` (as order_trend) and ``engagement_ewma`` = Σ exp(−ln2·age/h)
-    over events of the last 365 days (half-life h = ``half_life_days``). Alive = an order within
+    over events of the last 365 days (half-life h = ``half_life_days``); with an ``event_type`` column,
+    ``complaints_90d`` counts ``complaint`` events of the last 90 days (they are not app activity).
+    With a ``coupon_id`` column in ``orders``: ``coupon_share_90d``, the share of the last 90 days'
+    orders that used a coupon (named query ``churn_coupon_features``). Alive = an order within
     ``alive_days`` before the snapshot. Column ``as_of`` and ``attrs`` keep the snapshot date and
     ``source_max_time`` (the latest row used).
     """
@@ -76,12 +92,21 @@ def snapshot_features(orders: pd.DataFrame, events: pd.DataFrame | None = None, 
     frame = orders[["user_id", "order_time", "amount"]]
     feats = engine.run("churn_order_features", {"as_of": as_of, "alive_days": float(alive_days)}, orders=frame)
     used = [frame.loc[frame["order_time"] < as_of, "order_time"].max()]
+    if "coupon_id" in orders:
+        coupons = engine.run("churn_coupon_features", {"as_of": as_of},
+                             orders=orders[["user_id", "order_time", "coupon_id"]])
+        feats = feats.merge(coupons, on="user_id", how="left")
+        feats["coupon_share_90d"] = feats["coupon_share_90d"].fillna(0.0)
     if events is not None:
-        ev = events[["user_id", "event_time"]]
+        ev = events[["user_id", "event_time"]].assign(
+            event_type=events["event_type"] if "event_type" in events else "")
         efeats = engine.run("churn_event_features", {"as_of": as_of, "half_life": float(half_life_days)}, events=ev)
+        if "event_type" not in events:
+            efeats = efeats.drop(columns="complaints_90d")
         feats = feats.merge(efeats, on="user_id", how="left")
-        for col in ("events_30d", "engagement_ewma"):
-            feats[col] = feats[col].fillna(0.0)
+        for col in ("events_30d", "engagement_ewma", "complaints_90d"):
+            if col in feats:
+                feats[col] = feats[col].fillna(0.0)
         feats["event_trend"] = feats["event_trend"].fillna(1.0)
         used.append(ev.loc[ev["event_time"] < as_of, "event_time"].max())
     feats["orders_total"] = feats["orders_total"].astype("int64")
@@ -206,20 +231,40 @@ class ChurnModel(BaseEstimator):
         return pd.Series(coef, index=pd.Index(self.features_, name="predictor"), name="coefficient")
 
     def contributions(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Per-user contribution of each feature to the log-odds, relative to the average user."""
+        """Per-user contribution of each feature to the log-odds, relative to the average user.
+
+        coef_j · (x_ij − mean_j) on the model's (log1p) scale, the mean taken over the training rows:
+        the interventional SHAP values of a linear model (``shap.LinearExplainer``). They add up to
+        the user's log-odds minus the log-odds of the average training row.
+        """
         z = self.pipeline_[0].transform(self._matrix(frame))
         return pd.DataFrame(z * self.pipeline_[-1].coef_[0], columns=self.features_, index=frame.index)
 
+    def main_feature(self, frame: pd.DataFrame) -> pd.Series:
+        """The feature that pushes each user's score up the most relative to the average user,
+        among those whose value lies on the side :data:`FEATURE_DIRECTIONS` words as the reason
+        (all features when none does); NaN when no feature pushes the score up."""
+        contrib = self.contributions(frame)
+        z = pd.DataFrame(self.pipeline_[0].transform(self._matrix(frame)), columns=self.features_,
+                         index=frame.index)
+        direction = pd.Series({f: FEATURE_DIRECTIONS.get(f, 0) for f in self.features_})
+        worded = (direction == 0) | (np.sign(z) == direction)
+        best = contrib.where(worded & (contrib > 0))
+        unworded = best.isna().all(axis=1)
+        best.loc[unworded] = contrib.loc[unworded].where(contrib.loc[unworded] > 0)
+        main = best.fillna(-np.inf).idxmax(axis=1)  # ties: the first feature in display order
+        return main.where(best.notna().any(axis=1)).rename("main_feature")
+
     def action_list(self, frame: pd.DataFrame, top: int | float = 0.1) -> pd.DataFrame:
         """Users with the highest churn probability (``top`` as a count or a share): ``user_id``,
-        ``churn_probability`` and ``main_reason``, the feature that pushes their score up the most,
-        in words (:data:`FEATURE_REASONS`)."""
+        ``churn_probability``, ``main_feature`` (:meth:`main_feature`) and ``main_reason``, that
+        feature in words (:data:`FEATURE_REASONS`)."""
         p = self.predict_proba(frame)
         k = int(top) if top >= 1 else max(1, int(round(len(frame) * top)))
         order = np.argsort(-p, kind="stable")[:k]
         sub = frame.iloc[order]
-        main = self.contributions(sub).idxmax(axis=1)
-        reasons = [FEATURE_REASONS[f].format(v=float(sub.at[i, f]) if pd.notna(sub.at[i, f]) else 0.0)
-                   for i, f in zip(sub.index, main)]
+        main = self.main_feature(sub)
+        reasons = [FEATURE_REASONS.get(f, "{v}").format(v=float(sub.at[i, f]) if pd.notna(sub.at[i, f]) else 0.0)
+                   if isinstance(f, str) else "" for i, f in zip(sub.index, main)]
         return pd.DataFrame({"user_id": sub["user_id"].to_numpy(), "churn_probability": p[order],
-                             "main_reason": reasons}).reset_index(drop=True)
+                             "main_feature": main.to_numpy(), "main_reason": reasons}).reset_index(drop=True)

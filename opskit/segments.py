@@ -201,6 +201,30 @@ def pareto_table(values: pd.Series, points=(0.01, 0.05, 0.1, 0.2, 0.5)) -> pd.Da
 
 # ---------------------------------------------------------------- k-means clustering
 
+#: The habit features of :func:`order_habits` that chapter 02 clusters on.
+HABIT_FEATURES: tuple[str, ...] = ("weekend_share", "morning_share", "midday_share", "afternoon_share",
+                                   "evening_share", "night_share")
+
+
+def order_habits(orders: engine.TableLike, *, as_of, window_days: int = 365, min_orders: int = 3) -> pd.DataFrame:
+    """When each customer orders, from the order table (named query ``order_habits``).
+
+    Rules: orders with ``as_of - window_days <= order_time < as_of``; ``weekend_share`` = share on
+    Saturday or Sunday; ``morning_share`` [5, 10) h, ``midday_share`` [10, 14), ``afternoon_share``
+    [14, 18), ``evening_share`` [18, 22), ``night_share`` the rest (shares of the customer's orders;
+    the time of day is the exported timestamp's, so export in local time). Customers with fewer than
+    ``min_orders`` orders in the window have no habit yet and are absent.
+
+    Returns a frame indexed by ``user_id`` (sorted) with ``orders`` and the :data:`HABIT_FEATURES`.
+    """
+    as_of = pd.Timestamp(as_of)
+    table = engine.run("order_habits", {"as_of": as_of, "window_start": as_of - pd.Timedelta(days=int(window_days)),
+                                        "min_orders": int(min_orders)},
+                       orders=engine.renamed(orders, user_id="user_id", order_time="order_time"))
+    table = table.set_index("user_id")
+    table["orders"] = table["orders"].astype("int64")
+    return table
+
 
 def _scaled(features: pd.DataFrame, log: bool) -> np.ndarray:
     from sklearn.preprocessing import StandardScaler

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from opskit.churn import (
+    FEATURE_DIRECTIONS,
+    FEATURE_REASONS,
     ChurnModel,
     LeakageError,
     add_feature,
@@ -99,3 +101,35 @@ def test_model_beats_recency_baseline_out_of_time(snaps):
     assert actions["churn_probability"].is_monotonic_decreasing
     assert actions["user_id"].isin(test["user_id"]).all() and actions["main_reason"].str.len().gt(0).all()
     assert list(model.coefficients().index) == model.features_
+
+
+def test_contributions_are_linear_shap_values_relative_to_the_mean(snaps):
+    """shap.LinearExplainer (interventional): phi_ij = coef_j (x_ij - mean_j) on the model's input
+    scale, summing to the log-odds minus the log-odds at the training mean."""
+    train, test = snaps
+    model = ChurnModel().fit(train)
+    x_train, x_test = model._matrix(train), model._matrix(test)
+    scaler, logit = model.pipeline_[0], model.pipeline_[-1]
+    coef_raw = logit.coef_[0] / scaler.scale_
+    expected = coef_raw * (x_test - x_train.mean(axis=0))
+    phi = model.contributions(test)
+    np.testing.assert_allclose(phi.to_numpy(), expected, atol=1e-9)
+    base = logit.intercept_[0]  # the log-odds at the training mean, where the scaler centres
+    np.testing.assert_allclose(phi.sum(axis=1) + base, model.pipeline_.decision_function(x_test), atol=1e-9)
+
+
+def test_main_reason_needs_the_worded_side_of_the_average(snaps):
+    """A feature with a flipped (collinear) coefficient is never given as the reason in the wrong
+    direction: a frequent buyer never reads 近90天只下了 N 单."""
+    train, test = snaps
+    model = ChurnModel().fit(train)
+    main = model.main_feature(test)
+    z = pd.DataFrame(model.pipeline_[0].transform(model._matrix(test)), columns=model.features_, index=test.index)
+    contrib = model.contributions(test)
+    for i, f in main.dropna().items():
+        assert contrib.at[i, f] > 0
+        direction = FEATURE_DIRECTIONS[f]
+        worded = (np.sign(z.loc[i]) == pd.Series(FEATURE_DIRECTIONS)[model.features_]) & (contrib.loc[i] > 0)
+        assert np.sign(z.at[i, f]) == direction or not worded.any()
+    actions = model.action_list(test, 0.1)
+    assert set(actions["main_feature"].dropna()) <= set(FEATURE_REASONS)

@@ -203,6 +203,8 @@ def OVERRIDES():
         # hook.trigger_shares: app sessions with a push_open in the 5 minutes before them
         "trigger_matches": {"anchor": "app_open", "candidate": "push_open", "direction": "backward",
                             "window_us": 5 * 60 * 1_000_000},
+        # segments.order_habits: chapter 02's habit features of customers with 3+ orders in the window
+        "order_habits": {"min_orders": 3},
     }
 
 

@@ -4,6 +4,7 @@ experiment's 临门一脚 effect and the coupon chasers who do not reorder."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -88,3 +89,66 @@ def test_coupon_acquired_first_buyers_reorder_less_by_the_planted_share(demo):
     planted = -share * c.mean()
     assert test.ci_low <= planted <= test.ci_high
     assert test.ci_high < 0
+
+
+def test_churn_action_list_recovers_the_planted_drivers(demo):
+    """Each planted driver leaves its own trace, so the action list gives different reasons and,
+    among churners of a driver, mostly that driver's feature (opskit.sim.churn_drivers)."""
+    from opskit.churn import ChurnModel, build_snapshots
+    from opskit.sim import churn_drivers
+    from opskit.sim.config import DEMO_SEED, WorldConfig
+    from opskit.sim.world import DEMO_N_USERS
+
+    truth = TRUTHS["churn_drivers"]
+    assert set(truth["churn_driver_shares"]) == set(churn_drivers.DRIVERS)
+    orders, events = demo["orders"], demo["events"]
+    h, test_t0 = 60, pd.Timestamp("2025-11-01")
+    train = build_snapshots(orders, [test_t0 - pd.Timedelta(days=h + 61 * i) for i in (2, 1, 0)], h,
+                            events=events, as_of="2026-01-01")
+    test = build_snapshots(orders, [test_t0], h, events=events, as_of="2026-01-01")
+    model = ChurnModel().fit(train)
+    actions = model.action_list(test, 0.2)  # a fifth (chapter 06 lists a tenth): enough churners per driver
+    assert actions["main_feature"].value_counts(normalize=True).iloc[0] < 0.8  # not one reason for all
+    drawn = churn_drivers.drawn_drivers(WorldConfig(n_users=DEMO_N_USERS, seed=DEMO_SEED))
+    churned = test.set_index("user_id")["churn"]
+    listed = actions[actions["user_id"].map(churned) == 1].copy()
+    listed["driver"] = [churn_drivers.DRIVERS[drawn[int(u) - 1]] for u in listed["user_id"]]
+    contrib = model.contributions(test.set_index("user_id").loc[listed["user_id"]].reset_index())
+    top_two = [set(row.nlargest(2).index) for _, row in contrib.iterrows()]
+    recovered = {}
+    for driver, features in churn_drivers.DRIVER_FEATURES.items():
+        group = (listed["driver"] == driver).to_numpy()
+        assert group.sum() >= 20, driver
+        recovered[driver] = (listed.loc[group, "main_feature"].isin(features).mean(),
+                             np.mean([bool(t & set(features)) for t, g in zip(top_two, group) if g]))
+    # Complaints and silence are the main reason for most of their churners. Coupon reliance is a
+    # bounded share and weaker than the overdue interval of a customer already gone: it is one of
+    # the two largest pushes for most price churners, and the main reason more often than for others.
+    assert recovered["service"][0] > 0.5 and recovered["fade"][0] > 0.6, recovered
+    assert recovered["price"][1] > 0.6, recovered
+    coupon_main = listed["main_feature"] == "coupon_share_90d"
+    assert coupon_main[listed["driver"] == "price"].mean() >= coupon_main[listed["driver"] != "price"].mean()
+
+
+def test_habit_clusters_recover_the_planted_shopper_types(demo):
+    """Chapter 02's k-means on order habits picks the planted number of types and matches them."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from opskit import segments
+    from opskit.sim import shoppers
+    from opskit.sim.config import DEMO_SEED, WorldConfig
+    from opskit.sim.world import DEMO_N_USERS
+
+    truth = TRUTHS["shoppers"]
+    orders = demo["orders"]
+    as_of = orders["order_time"].max().normalize() + pd.Timedelta(days=1)
+    habits = segments.order_habits(orders, as_of=as_of, window_days=365, min_orders=shoppers.HABIT_MIN_ORDERS)
+    features = habits[list(segments.HABIT_FEATURES)]
+    table = segments.choose_k(features, ks=range(2, 9), seed=0)
+    best = int(table.loc[table["silhouette"].idxmax(), "k"])
+    assert best == truth["shopper_type_k"]
+    assert table["silhouette"].max() > 0.5
+    clusters = segments.BehaviourClusters(k=best, seed=0).fit(features)
+    planted = shoppers.drawn_types(WorldConfig(n_users=DEMO_N_USERS, seed=DEMO_SEED))
+    planted = planted[habits.index.astype("int64") - 1]
+    assert adjusted_rand_score(planted, clusters.labels_) >= truth["cluster_recovery_ari_floor"]

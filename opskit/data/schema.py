@@ -114,7 +114,7 @@ TABLES: dict[str, Table] = {
            C("event_time", "datetime", "事件时间"),
            C("event_type", "str", "事件类型",
              description="ad_impression/app_open/search/view_item/add_favorite/add_to_cart/"
-                         "checkout/share/push_open"),
+                         "checkout/share/push_open/complaint"),
            C("category_id", "str", "品类ID", required=False, nullable=True)),
         _t("orders", "订单", "一笔已支付订单",
            C("order_id", "id", "订单ID", unique=True, required=False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opskit.sim import churn_drivers
 from opskit.sim.acquisition import Population
 from opskit.sim.config import WorldConfig, rng_for
 from opskit.sim.purchases import (
@@ -27,7 +28,7 @@ from opskit.sim.purchases import (
 from opskit.sim.tables import DAY_S, conform, labels, timestamps
 
 EVENT_TYPES = ["ad_impression", "app_open", "search", "view_item", "add_favorite",
-               "add_to_cart", "checkout", "share", "push_open"]
+               "add_to_cart", "checkout", "share", "push_open", "complaint"]
 E = {name: code for code, name in enumerate(EVENT_TYPES)}
 WITH_CATEGORY = {E["search"], E["view_item"], E["add_favorite"], E["add_to_cart"]}
 
@@ -146,6 +147,8 @@ def simulate_events(cfg: WorldConfig, pop: Population, book: OrderBook,
     _buyer_sessions(log, book, horizon, pop.n)
     _non_buyer_sessions(log, pop, book, engagement)
     log.add(pop.extra["invite_inviter"], pop.extra["invite_t"], "share")
+    if "churn_driver" in pop.extra:  # complaints after orders (opskit.sim.churn_drivers)
+        log.add(*churn_drivers.complaints(cfg, book, pop.extra["churn_driver"], horizon), "complaint")
 
     user, t, event, category = (np.concatenate(c) for c in zip(*log.parts))
     log.parts.clear()

@@ -18,7 +18,8 @@ PART_TITLES = {"acquisition": "获客", "purchases": "购买", "behaviour": "行
                "identity": "身份关联",
                "units": "经营单元", "staff": "全员营销", "partners": "渠道伙伴与跨界联名", "newbiz": "新业务",
                "mcn": "达人私域与招募", "ugc": "会员共创试点",
-               "cities": "城市日报", "homepage_log": "首页曝光日志", "reminders": "加购提醒实验"}
+               "cities": "城市日报", "homepage_log": "首页曝光日志", "reminders": "加购提醒实验",
+               "churn_drivers": "流失原因", "shoppers": "购物习惯"}
 DTYPE_LABELS = {"id": "ID（文本）", "int": "整数", "float": "小数", "str": "文本", "datetime": "时间", "date": "日期",
                 "bool": "布尔"}
 

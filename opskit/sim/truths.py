@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from opskit.sim import acquisition, behaviour, experiments, purchases, reminders
+from opskit.sim import acquisition, behaviour, churn_drivers, experiments, purchases, reminders, shoppers
 from opskit.sim.config import WorldConfig
 from opskit.sim.world import peripheral_modules
 
 EXPORT_DATE = WorldConfig(n_users=0).end
 
 CORE_PARTS = {"acquisition": acquisition, "purchases": purchases, "behaviour": behaviour,
-              "experiments": experiments, "reminders": reminders}
+              "experiments": experiments, "reminders": reminders,
+              "churn_drivers": churn_drivers,
+              "shoppers": shoppers}
 
 
 def collect_truths() -> dict[str, dict[str, object]]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from opskit.data import schema
-from opskit.sim import acquisition, behaviour, experiments, purchases, reminders
+from opskit.sim import acquisition, behaviour, churn_drivers, experiments, purchases, reminders, shoppers
 from opskit.sim.config import DEMO_SEED, WorldConfig
 from opskit.sim.tables import conform
 
@@ -55,6 +55,9 @@ def simulate_core(cfg: WorldConfig) -> dict[str, pd.DataFrame]:
     p14 = np.where(coupon.treated, np.clip(p14 + coupon.uplift, 0.0, 0.98), p14)
     book = purchases.simulate_orders(cfg, pop, p14, new_user_coupon=coupon.treated)
     book, cart_reminders = reminders.simulate(cfg, pop, book)  # adds the persuaded orders
+    shoppers.apply_habits(cfg, book)  # when each type orders (days, hours)
+    pop.extra["churn_driver"] = churn_drivers.assign(cfg, book)  # why each dropout leaves
+    churn_drivers.add_price_coupons(cfg, book, pop.extra["churn_driver"])
     tests = experiments.simulate_experiments(cfg, pop, book)  # scales treated amounts first
     lines = purchases.simulate_lines(cfg, book)
     order_lines = purchases.order_lines_frame(lines)

@@ -41,6 +41,7 @@ LABELS: dict[str, str] = {
     "tenure_days": "老客时长（天）", "ipt_ratio": "间隔比（距上次下单/平均购买间隔）",
     "events_30d": "近30天行为次数", "engagement_ewma": "活跃度（指数衰减加权）",
     "event_trend": "活跃趋势（近30天/前30天）",
+    "complaints_90d": "近90天投诉次数", "coupon_share_90d": "近90天用券订单占比", "main_feature": "主要原因特征",
     # hook model (opskit.hook)
     "external": "外部触发", "self_initiated": "自发（内部触发代理）", "session_share": "会话占比",
     "reward": "奖励", "with_discount": "有优惠（可变奖励）", "without_discount": "无优惠", "return_rate": "回购率",
@@ -147,7 +148,7 @@ LABELS.update({
 #: Chinese names of the canonical event types (values of ``events.event_type``).
 EVENT_LABELS: dict[str, str] = {
     "add_favorite": "收藏", "view_item": "浏览商品", "search": "搜索", "share": "分享", "app_open": "打开 App",
-    "push_open": "打开推送", "add_to_cart": "加入购物车", "checkout": "提交订单",
+    "push_open": "打开推送", "add_to_cart": "加入购物车", "checkout": "提交订单", "complaint": "投诉",
 }
 
 
