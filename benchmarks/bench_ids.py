@@ -5,9 +5,9 @@ orders table twice as Parquet -- ``user_id``/``order_id`` as int64 (the old cont
 (the ``id`` dtype) -- then, in a fresh process per run, times what a chapter rerun does with it:
 
 1. load: ``pd.read_parquet`` of the table (the kernel reads ``opskit run``'s validated cache so);
-2. ``monthly_kpis``: the named query behind the monthly KPIs (orders, buyers, GMV, new buyers);
+2. ``kpis``: the monthly KPIs (orders, buyers, GMV, new buyers), ``opskit.metrics.kpis``;
 3. ``data_minimums``: the named query behind the minimum-data checks (per-user distinct days);
-4. RFM: recency, frequency and monetary per user, through the same engine.
+4. ``rfm``: recency, frequency and monetary per user, ``opskit.segments.rfm_table``.
 
 and reports the median seconds of each step, the memory of the loaded table (pandas' deep
 memory usage) and the median peak resident memory of the process (VmHWM, which includes the table
@@ -26,12 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-RFM = """
-SELECT user_id, date_diff('day', max(order_time), $as_of) AS recency_days,
-       count(*) AS frequency, sum(amount) AS monetary
-FROM orders WHERE order_time < $as_of GROUP BY user_id
-"""
 
 
 def write_tables(folder: Path, n_users: int) -> int:
@@ -54,6 +48,7 @@ def write_tables(folder: Path, n_users: int) -> int:
 def run_once(path: Path) -> dict:
     import pandas as pd
 
+    from opskit import metrics, segments
     from opskit.data import engine
 
     times = {}
@@ -61,9 +56,9 @@ def run_once(path: Path) -> dict:
     orders = pd.read_parquet(path)
     times["load"] = time.perf_counter() - started
     as_of = orders["order_time"].max().normalize() + pd.Timedelta(days=1)
-    for name, step in [("monthly_kpis", lambda: engine.run("monthly_kpis", orders=orders)),
+    for name, step in [("kpis", lambda: metrics.kpis(orders, period="month")),
                        ("data_minimums", lambda: engine.run("data_minimums", {"as_of": as_of}, orders=orders)),
-                       ("rfm", lambda: engine.query(RFM, {"as_of": as_of}, orders=orders))]:
+                       ("rfm", lambda: segments.rfm_table(orders, as_of=as_of))]:
         started = time.perf_counter()
         step()
         times[name] = time.perf_counter() - started
