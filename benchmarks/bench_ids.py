@@ -9,7 +9,8 @@ orders table twice as Parquet -- ``user_id``/``order_id`` as int64 (the old cont
 3. ``data_minimums``: the named query behind the minimum-data checks (per-user distinct days);
 4. ``rfm``: recency, frequency and monetary per user, ``opskit.segments.rfm_table``.
 
-and reports the median seconds of each step, the memory of the loaded table (pandas' deep
+and reports the median seconds of each step (wall clock, and CPU seconds of every thread of the process,
+which move much less with the load of a shared machine), the memory of the loaded table (pandas' deep
 memory usage) and the median peak resident memory of the process (VmHWM, which includes the table
 and DuckDB's working memory; ru_maxrss is not used because a child inherits its parent's).
 
@@ -55,22 +56,22 @@ def run_once(path: Path) -> dict:
     from opskit import metrics, segments
     from opskit.data import engine
 
-    times = {}
-    started = time.perf_counter()
+    times, cpu = {}, {}
+    started, cpu_started = time.perf_counter(), time.process_time()
     orders = pd.read_parquet(path)
-    times["load"] = time.perf_counter() - started
+    times["load"], cpu["load"] = time.perf_counter() - started, time.process_time() - cpu_started
     as_of = orders["order_time"].max().normalize() + pd.Timedelta(days=1)
     for name, step in [("kpis", lambda: metrics.kpis(orders, period="month")),
                        ("data_minimums", lambda: engine.run("data_minimums", {"as_of": as_of}, orders=orders)),
                        ("rfm", lambda: segments.rfm_table(orders, as_of=as_of))]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         step()
-        times[name] = time.perf_counter() - started
-    times["total"] = sum(times.values())
+        times[name], cpu[name] = time.perf_counter() - started, time.process_time() - cpu_started
+    times["total"], cpu["total"] = sum(times.values()), sum(cpu.values())
     table_gb = orders.memory_usage(deep=True).sum() / 1e9
     status = Path("/proc/self/status").read_text()
     peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
-    return {"seconds": times, "table_gb": table_gb, "peak_rss_gb": peak_kb / 1024**2,
+    return {"seconds": times, "cpu_seconds": cpu, "table_gb": table_gb, "peak_rss_gb": peak_kb / 1024**2,
             "dtype": str(orders["user_id"].dtype)}
 
 
@@ -106,6 +107,8 @@ def main() -> None:
         medians = {}
         for variant, results in runs.items():
             medians[variant] = {k: statistics.median(r["seconds"][k] for r in results) for k in results[0]["seconds"]}
+            medians[variant] |= {f"cpu_{k}": statistics.median(r["cpu_seconds"][k] for r in results)
+                                 for k in results[0]["cpu_seconds"]}
             for key in ("table_gb", "peak_rss_gb"):
                 medians[variant][key] = statistics.median(r[key] for r in results)
             print(f"  {variant:>4} ids: " + ", ".join(f"{k} {v:.2f}" for k, v in medians[variant].items()))
