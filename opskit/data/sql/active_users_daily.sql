@@ -4,7 +4,8 @@
 --   A user is active on a calendar day, CAST(event_time AS DATE) in the time zone the timestamps are
 --   stored in, when they have an event that day; with $event_type only events of that type count
 --   ($event_type NULL: every event counts). $start and $end are dates; only days before $end count, and
---   only from $mau_days - 1 days before $start (older days cannot reach a window ending in the range).
+--   only from $mau_days - 1 days before $start (older days cannot reach a window ending in the range);
+--   both bounds compare event_time itself, so a Parquet scan skips row groups outside them.
 --   dau = distinct users active on the day; wau = distinct users active on the day or the 6 days before
 --   (trailing 7 days, the day included); mau = the same over the trailing $mau_days days (the kit's
 --   convention is 30). Days are numbered from 1970-01-01 (day = date_diff('day', DATE '1970-01-01', date)).
@@ -18,7 +19,7 @@ WITH active AS (
     SELECT DISTINCT user_id, date_diff('day', DATE '1970-01-01', CAST(event_time AS DATE)) AS d
     FROM events
     WHERE event_time < CAST(CAST($end AS DATE) AS TIMESTAMP)
-      AND date_diff('day', CAST($start AS DATE), CAST(event_time AS DATE)) > -CAST($mau_days AS INTEGER)
+      AND event_time >= CAST(CAST($start AS DATE) AS TIMESTAMP) - INTERVAL 1 DAY * (CAST($mau_days AS INTEGER) - 1)
       AND ($event_type IS NULL OR event_type = $event_type)
 ),
 spans AS (
