@@ -461,9 +461,11 @@ def chapter_key_tables(chapter: str) -> list[KeyTable]:
     return KEY_TABLES.get(chapter, [])
 
 
-def key_tables(chapter: str, data, as_of=None) -> dict[str, pd.DataFrame]:
-    """Title -> table for each key table of ``chapter`` whose tables ``data`` has."""
-    runnable = [k for k in chapter_key_tables(chapter) if data.has(*k.tables)]
+def key_tables(chapter: str, data, as_of=None, titles=None) -> dict[str, pd.DataFrame]:
+    """Title -> table for each key table of ``chapter`` whose tables ``data`` has (only those in
+    ``titles`` when given)."""
+    runnable = [k for k in chapter_key_tables(chapter)
+                if data.has(*k.tables) and (titles is None or k.title in titles)]
     if not runnable:
         return {}
     as_of = pd.Timestamp(as_of) if as_of else default_as_of(data, chapter)
