@@ -106,12 +106,13 @@ def test_run_chapter_13_writes_sections_run_and_skipped(folder, spark, tmp_path)
     assert book.sheetnames[0] == "说明" and len(book.sheetnames) == 2
 
 
-def test_missing_tables_skip_sections_with_the_rerun_note(folder, spark, tmp_path):
-    """Chapter 14 on orders alone: the sections needing order lines or sends say which table is missing."""
+def test_missing_tables_skip_sections_with_the_rerun_note(folder, tmp_path):
+    """Chapter 14 on orders alone: the sections needing order lines or sends say which table is missing
+    (the plan is the same on both engines; DuckDB keeps the test fast)."""
     only = tmp_path / "orders_only"
     only.mkdir()
     (only / "orders.parquet").write_bytes((folder / "orders.parquet").read_bytes())
-    runs = spark_run.run_sections(chapters.find("14"), SparkDataset(only, spark=spark))
+    runs = spark_run.run_sections(chapters.find("14"), Dataset(only))
     by_title = {r.title: r for r in runs}
     first = by_title["背景与指导思想：三种分层方式的比较"]
     assert list(first.tables) == ["RFM（近 365 天）"]  # runs what it can
@@ -125,3 +126,12 @@ def test_chapter_without_seam_backed_sections_says_so(folder, capsys, tmp_path):
     err = capsys.readouterr().err
     assert "没有能在 Spark 上运行的小节" in err and "DuckDB" in err and "06 老客精细化运营" in err
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_readme_lists_the_sections_that_run_on_spark():
+    from opskit.bundle import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert spark_run.coverage_markdown() in readme, "README: paste spark_run.coverage_markdown() into the Spark section"
+    without = [c.number for c in chapters.CHAPTERS if not keytables.chapter_key_tables(c.number)]
+    assert f"其余章节（{'、'.join(without)}）" in readme

@@ -28,7 +28,6 @@ from opskit.data import schema
 from opskit.data.warehouse import SKIP_NOTE, SparkDataset
 from opskit.errors import OpskitError
 
-
 #: The note of a section that reads no company data (an explanation, a simulation, a canvas).
 NO_DATA_NOTE = "此小节不读公司数据（讲解、仿真或共创画布），Spark 模式不执行笔记本，请在笔记本中查看"
 
@@ -46,7 +45,7 @@ class SectionRun:
         return bool(self.tables)
 
 
-def missing_note(data, tables) -> str:
+def missing_note(tables) -> str:
     """The DuckDB rerun's 跳过 note (:func:`opskit.course.notebook.needs`) for missing tables."""
     names = "、".join(f"{t}（{schema.TABLES[t].label}）" for t in tables)
     return f"跳过：缺少表 {names}。本节需要这些表；提供相应文件后重新运行即可。"
@@ -75,7 +74,7 @@ def run_sections(ch, data, as_of=None) -> list[SectionRun]:
                 run.tables[k.title] = k.compute(data, as_of)
         absent = list(dict.fromkeys(t for k in own for t in data.missing(*k.tables)))
         if absent:
-            run.notes.append(missing_note(data, absent))
+            run.notes.append(missing_note(absent))
         if not own:
             run.notes.append(SKIP_NOTE if section.tables else NO_DATA_NOTE)
         elif run.ran and (ch.number, section.title) in keytables.PARTLY:
@@ -139,3 +138,15 @@ def _page(ch, facts, runs: list[SectionRun]) -> str:
             parts.append(frame.head(20).to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
     return ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>"
             f"{html.escape(ch.title)}</title></head><body>" + "\n".join(parts) + "</body></html>")
+
+
+def coverage_markdown() -> str:
+    """The README's table of the sections each chapter runs on Spark (kept equal by a test)."""
+    rows = ["| 章节 | 在 Spark 上运行的小节（算出的关键表数） | 跳过的小节数 |", "|---|---|---|"]
+    for ch in chapters.CHAPTERS:
+        specs = keytables.chapter_key_tables(ch.number)
+        if not specs:
+            continue
+        ran = [f"{title}（{sum(k.section == title for k in specs)}）" for title in spark_sections(ch.number)]
+        rows.append(f"| {ch.number} {ch.title} | {'；'.join(ran)} | {len(ch.sections) - len(ran)} |")
+    return "\n".join(rows)
