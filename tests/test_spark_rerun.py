@@ -40,7 +40,7 @@ def folder(tmp_path_factory):
 #: Chapter 06's key tables that need only the tables of this folder (orders, users).
 _ON_ORDERS = [k.title for k in keytables.KEY_TABLES["06"] if set(k.tables) <= {"orders", "users"}]
 #: The three the issue names (the others are compared in tests/test_spark_chapters.py).
-_NAMED = ["RFM（每位顾客的最近一次、频次、金额）", "月度同期群留存率", "CLV 汇总（BG/NBD 与 Gamma-Gamma 的输入）"]
+_NAMED = ["月度同期群留存率", "CLV 汇总（BG/NBD 与 Gamma-Gamma 的输入）", "RFM（每位顾客的最近一次、频次、金额）"]
 
 
 def _same(left: pd.DataFrame, right: pd.DataFrame):

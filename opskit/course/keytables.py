@@ -47,6 +47,18 @@ def lookup(data, table: str) -> pd.DataFrame:
     return frame.toPandas() if hasattr(frame, "toPandas") else frame
 
 
+def before(frame, column: str, as_of):
+    """Rows of a raw table with ``column`` before ``as_of``, as the notebooks cut them: a lazy filter
+    on Spark (it runs where the table lives), a boolean mask in pandas."""
+    as_of = pd.Timestamp(as_of)
+    if hasattr(frame, "toPandas"):
+        from pyspark.sql import functions as F
+
+        cut = F.lit(as_of.isoformat(sep=" ")).cast(frame.schema[column].dataType)  # the column's own type
+        return frame.where(F.col(column) < cut)
+    return frame.loc[frame[column] < as_of]
+
+
 #: Chapter -> the (table, time column) pairs whose latest time sets the default analysis day, as in
 #: the chapter's notebook (midnight after the latest time); other chapters use the orders.
 CLOCKS = {"16": (("kol_daily", "date"), ("follower_orders", "order_time"), ("kol_requests", "request_time")),
@@ -248,25 +260,25 @@ def _content_response(data, as_of):
     from opskit import content
 
     tags = _price_tags(data, as_of).set_index("user_id")["tag"]
-    return content.response_matrix(data["message_sends"], tags, channel="公众号", alpha=0.05)
+    return content.response_matrix(before(data["message_sends"], "send_time", as_of), tags, channel="公众号", alpha=0.05)
 
 
 def _send_summary(data, as_of):
     from opskit import content
 
-    return content.send_summary(data["message_sends"])
+    return content.send_summary(before(data["message_sends"], "send_time", as_of))
 
 
 def _fatigue_curve(data, as_of):
     from opskit import content
 
-    return content.fatigue_curve(data["message_sends"]).reset_index()
+    return content.fatigue_curve(before(data["message_sends"], "send_time", as_of)).reset_index()
 
 
 def _customer_mix(data, as_of):
     from opskit import penetration
 
-    return penetration.customer_mix(data["orders"], period="quarter").reset_index()
+    return penetration.customer_mix(before(data["orders"], "order_time", as_of), period="quarter").reset_index()
 
 
 # --- 15 -------------------------------------------------------------------------------------------
@@ -312,13 +324,13 @@ def _user_margin(data, as_of):
 def _points_flows(data, as_of):
     from opskit import loyalty
 
-    return loyalty.points_flows(data["points_ledger"], "quarter").reset_index()
+    return loyalty.points_flows(before(data["points_ledger"], "time", as_of), "quarter").reset_index()
 
 
 def _breakage(data, as_of):
     from opskit import loyalty
 
-    return pd.DataFrame([loyalty.breakage_estimate(data["points_ledger"], as_of=as_of)])
+    return pd.DataFrame([loyalty.breakage_estimate(before(data["points_ledger"], "time", as_of), as_of=as_of)])
 
 
 # --- 16 -------------------------------------------------------------------------------------------
