@@ -49,7 +49,10 @@ def lookup(data, table: str) -> pd.DataFrame:
 
 def before(frame, column: str, as_of):
     """Rows of a raw table with ``column`` before ``as_of``, as the notebooks cut them: a lazy filter
-    on Spark (it runs where the table lives), a boolean mask in pandas."""
+    on Spark (it runs where the table lives), a boolean mask in pandas; every row without an
+    analysis day (a chapter whose clock table is absent)."""
+    if as_of is None:
+        return frame
     as_of = pd.Timestamp(as_of)
     if hasattr(frame, "toPandas"):
         from pyspark.sql import functions as F
