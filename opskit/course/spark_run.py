@@ -135,7 +135,8 @@ def _page(ch, facts, runs: list[SectionRun]) -> str:
         parts += [f"<p><b>{html.escape(note)}</b></p>" for note in run.notes]
         for title, frame in run.tables.items():
             parts.append(f"<h3>{html.escape(title)}（{len(frame):,} 行，下表为前 20 行）</h3>")
-            parts.append(frame.head(20).to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
+            shown = report.excel_ready(frame.head(20))  # Chinese headers, as in the workbook
+            parts.append(shown.to_html(index=False, float_format=lambda v: f"{v:,.4g}"))
     return ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>"
             f"{html.escape(ch.title)}</title></head><body>" + "\n".join(parts) + "</body></html>")
 
