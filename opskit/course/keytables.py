@@ -99,19 +99,6 @@ def _rfm(data, as_of, window_days=None):
     return rfm_table(data["orders"], as_of=as_of, window_days=window_days).reset_index()
 
 
-def _clusters(data, as_of):
-    from opskit import segments
-
-    rfm = segments.rfm_table(data["orders"], as_of=as_of, window_days=365)
-    features = rfm.assign(aov=rfm["monetary"] / rfm["frequency"])
-    k_table = segments.choose_k(features, ks=range(2, 9), seed=0)
-    k = int(k_table.loc[k_table["silhouette"].idxmax(), "k"])
-    clusters = segments.BehaviourClusters(k=k, seed=0).fit(features)
-    profile = clusters.profile_.copy()
-    profile.insert(0, "cluster_name", segments.name_clusters(clusters.zprofile_))
-    return profile.reset_index()
-
-
 def _value_tiers(data, as_of):
     from opskit import segments
 
@@ -403,7 +390,6 @@ KEY_TABLES: dict[str, list[KeyTable]] = {
     "00": [KeyTable("大数据时代对运营的全新要求", "顾客价值集中度（前 20% 顾客的成交额占比、基尼系数）", ("orders",),
                     _value_concentration)],
     "02": [KeyTable("基于运营目标的用户分群", "RFM（近 365 天）", ("orders",), lambda d, a: _rfm(d, a, 365)),
-           KeyTable("基于运营目标的用户分群", "行为聚类画像（按轮廓系数选群数）", ("orders",), _clusters),
            KeyTable("顾客价值分析与目标客群识别", "顾客价值分层（头部/腰部/长尾）", ("orders",), _value_tiers),
            KeyTable("用户深度洞察体系", "RFM 客群流转人数（90 天前 → 分析日）", ("orders",), _rfm_flows)],
     "06": [KeyTable("用户留存五要素与同期群留存", "月度同期群留存率", ("orders",), _cohorts),
@@ -457,7 +443,7 @@ KEY_TABLES: dict[str, list[KeyTable]] = {
 #: (chapter, section) -> parts of a section that runs on Spark whose work is not behind the seam.
 PARTLY: dict[tuple[str, str], str] = {
     ("00", "大数据时代对运营的全新要求"): "付费渠道获客成本（按季度）",
-    ("02", "基于运营目标的用户分群"): "按运营目标的规则分群",
+    ("02", "基于运营目标的用户分群"): "行为聚类与按运营目标的规则分群",
     ("06", "会员体系设计"): "任务积分计入成长值、现行门槛对比与权益回报",
     ("06", "上瘾模型"): "触发、行动与投入（行为事件）的度量",
     ("06", "顾客生命周期价值"): "留出期检验与付费会员 sBG",
