@@ -212,6 +212,8 @@ def read(spark, table):
         return table
     if isinstance(table, pd.DataFrame):
         with _quiet():
+            if table.empty:  # Spark cannot infer a schema from no rows: take it from the dtypes
+                return spark.createDataFrame([], _empty_schema(table))
             return spark.createDataFrame(_for_spark(table))
     if isinstance(table, (str, PathLike)):
         path = Path(table)
@@ -234,6 +236,24 @@ def _quiet():
         warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
         warnings.filterwarnings("ignore", message="The copy keyword is deprecated")
         yield
+
+
+def _empty_schema(frame: pd.DataFrame):
+    """The Spark schema of an empty frame, from its dtypes (text columns as strings)."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    fields = []
+    for col in frame.columns:
+        dtype = frame[col].dtype
+        if isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or pd.api.types.is_object_dtype(dtype):
+            kind = pa.string()
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            kind = pa.timestamp("us")
+        else:
+            kind = pa.from_numpy_dtype(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+        fields.append(pa.field(str(col), kind))
+    return from_arrow_schema(pa.schema(fields))
 
 
 def _for_spark(frame: pd.DataFrame) -> pd.DataFrame:
