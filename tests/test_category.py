@@ -243,7 +243,11 @@ def test_demo_lead_link_is_recovered_in_time_order_only(demo_purchases):
     # without the customers who ever bought seafood, nothing leads to 粮油调味
     seafood_buyers = demo_purchases.loc[demo_purchases["category_id"] == "seafood", "user_id"].unique()
     rest = category.lead_lift(demo_purchases[~demo_purchases["user_id"].isin(seafood_buyers)], item="category_id")
-    assert rest.xs("grain_oil", level="consequent")["lead_lift"].between(0.8, 1.25).all()
+    into = rest.xs("grain_oil", level="consequent")
+    # fewer customers here (a few hundred window baskets per pair): judge by a binomial z, not a band
+    z = (into["hits"] - into["window_baskets"] * into["base_rate"]) / np.sqrt(
+        into["window_baskets"] * into["base_rate"] * (1 - into["base_rate"]))
+    assert (z.abs() < 3).all(), z
     # the 引导 is sequential, not a basket association
     rules = category.pair_lift(demo_purchases, customer="order_id", item="category_id")
     assert rules.loc[("seafood", "grain_oil"), "lift"] == pytest.approx(1.0, abs=0.1)
