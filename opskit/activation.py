@@ -161,16 +161,17 @@ def time_to_first_order(users: pd.DataFrame, orders: pd.DataFrame, max_days: int
 
     Only users registered at least ``max_days`` before ``as_of`` count (full window). Returns
     ``day``, ``first_orders`` (first orders placed on day d after registering), ``share`` and
-    ``cumulative_share``.
+    ``cumulative_share``. ``users`` and ``orders`` may be frames, Spark DataFrames or Parquet/CSV
+    paths.
     """
-    as_of = pd.Timestamp(as_of) if as_of is not None else orders["order_time"].max()
-    reg = users.set_index("user_id")["register_time"]
-    reg = reg.loc[reg + max_days * DAY <= as_of]
-    firsts = engine.run("first_order_days", {"as_of": as_of, "max_days": int(max_days)},
-                        users=_users(users), orders=_orders(orders))
+    as_of = pd.Timestamp(as_of) if as_of is not None else engine.column_max(orders, "order_time")
+    params = {"as_of": as_of, "max_days": int(max_days)}
+    eligible = int(engine.run("full_window_users", params, users=engine.renamed(users, register_time="register_time"))
+                   ["users"].iloc[0])
+    firsts = engine.run("first_order_days", params, users=_users(users), orders=_orders(orders))
     per_day = firsts.set_index("day")["first_orders"].reindex(np.arange(max_days + 1), fill_value=0)
     out = pd.DataFrame({"day": np.arange(max_days + 1), "first_orders": per_day.to_numpy().astype("int64")})
-    out["share"] = out["first_orders"] / len(reg)
+    out["share"] = out["first_orders"] / eligible
     out["cumulative_share"] = out["share"].cumsum()
     return out.set_index("day")
 

@@ -131,10 +131,17 @@ def weekly_monitor(channel_spend: pd.DataFrame, users: pd.DataFrame, *, period: 
     deviations (1.4826 × MAD of the previous ``window`` periods) away from the median of those
     periods (the scale is floored at 5% of that median, so a perfectly steady series still flags a
     jump); the first ``window`` periods of a channel are never flagged. Column ``period`` holds the
-    first day of each period.
+    first day of each period. ``channel_spend`` and ``users`` may be frames, Spark DataFrames or
+    Parquet/CSV paths.
     """
-    sp = channel_spend.groupby(["channel_id", period_start(channel_spend["date"], period).rename("period")])[
-        "spend"].sum().rename("spend")
+    if isinstance(channel_spend, pd.DataFrame):  # days x channels, small: summed as it always was
+        sp = channel_spend.groupby(["channel_id", period_start(channel_spend["date"], period).rename("period")])[
+            "spend"].sum().rename("spend")
+    else:  # a Spark DataFrame or a file: summed where it lives (exactly, so equal up to float rounding)
+        sp = engine.run("channel_spend_periods", {"period": check_period(period)},
+                        channel_spend=engine.renamed(channel_spend, channel_id="channel_id", date="date", spend="spend"))
+        sp = sp.dropna(subset=["channel_id", "period"]).astype({"period": "datetime64[us]"}).set_index(
+            ["channel_id", "period"])["spend"]
     reg = engine.run("channel_signups", {"period": check_period(period)},
                      users=engine.renamed(users, channel_id="channel_id", register_time="register_time"))
     reg = reg.dropna(subset=["channel_id"]).astype({"period": "datetime64[us]"}).set_index(

@@ -76,15 +76,23 @@ def repeat_rates(purchases: pd.DataFrame, *, days: float, as_of, group: str | No
     ``group`` names the column that splits buyers (a 达人's private domain: ``kol_id``); without it
     the whole table is one group labelled ``platform_label``. ``cutoffs`` (group → timestamp)
     ends a group's observation early, e.g. the day a 达人 left. Named query ``repeat_within``;
-    returns buyers, repeaters, the rate and a Wilson 95% interval per group.
+    returns buyers, repeaters, the rate and a Wilson 95% interval per group. ``purchases`` may be
+    a frame, a Spark DataFrame or a Parquet/CSV path (``cutoffs`` then need ``group``).
     """
-    frame = pd.DataFrame({"group_key": purchases[group] if group else platform_label,
-                          "buyer_id": purchases[buyer], "order_time": purchases[time]})
     cut = (cutoffs.dropna() if cutoffs is not None else pd.Series(dtype="datetime64[us]"))
+    if isinstance(purchases, pd.DataFrame):
+        frame = pd.DataFrame({"group_key": purchases[group] if group else platform_label,
+                              "buyer_id": purchases[buyer], "order_time": purchases[time]})
+    else:  # a Spark DataFrame or a file: a projection; without a group, one NULL key, labelled below
+        if not group and len(cut):
+            raise ValueError("cutoffs need a group column when purchases is a Spark DataFrame or a file")
+        frame = engine.renamed(purchases, group_key=group, buyer_id=buyer, order_time=time)
     cut_frame = pd.DataFrame({"group_key": cut.index.astype(str),
                               "end_time": pd.to_datetime(cut.to_numpy()).astype("datetime64[us]")})
     out = engine.run("repeat_within", {"as_of": pd.Timestamp(as_of), "days": float(days)},
                      purchases=frame, cutoffs=cut_frame)
+    if not group:
+        out["group_key"] = platform_label
     out = out.rename(columns={"group_key": group or "group"}).set_index(group or "group")
     out["buyers"] = out["buyers"].astype(np.int64)
     out["repeaters"] = out["repeaters"].astype(np.int64)

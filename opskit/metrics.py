@@ -38,7 +38,23 @@ def _labels(values: pd.Series) -> pd.Series:
     return values.astype("string") if values.dtype == object else values
 
 
-def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str = "month",
+def _kpi_orders(orders: engine.TableLike, segment: str | None) -> engine.TableLike:
+    """The columns the query ``kpis`` reads. A frame: the caller's columns, not copies, constants
+    where the export has none. A Spark DataFrame or a file: a projection (NULL where the export has
+    no discount, or no segment is asked for: the query reads NULL as 0 and '')."""
+    if not isinstance(orders, pd.DataFrame):
+        discount = "discount" if "discount" in engine.columns(orders) else None
+        return engine.renamed(orders, user_id="user_id", order_time="order_time", amount="amount",
+                              discount=discount, segment=segment)
+    n = len(orders)
+    return pd.DataFrame({
+        "user_id": orders["user_id"], "order_time": orders["order_time"], "amount": orders["amount"],
+        "discount": orders["discount"] if "discount" in orders else np.zeros(n),
+        "segment": _labels(orders[segment]) if segment else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),
+    }, index=orders.index, copy=False)
+
+
+def kpis(orders: engine.TableLike, users: engine.TableLike | None = None, *, period: str = "month",
          segment: str | None = None) -> pd.DataFrame:
     """Order metrics per calendar ``period`` of ``order_time`` (and per value of the ``segment`` column).
 
@@ -50,16 +66,11 @@ def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str
     ``repeat_gmv_share`` = 1 − first_order_gmv / gmv; ``gross_gmv`` (amount + discount; equal to gmv
     without a ``discount`` column) and ``paid_share`` = gmv / gross_gmv; with ``users``,
     ``new_users`` (registrations in the period, 0 where none; not split by segment). Exact rules:
-    the header of the named query ``kpis``. Indexed by ``period`` (and ``segment``).
+    the header of the named query ``kpis``. Indexed by ``period`` (and ``segment``). ``orders``
+    and ``users`` may be frames, Spark DataFrames or Parquet/CSV paths (scanned in place).
     """
     check_period(period)
-    n = len(orders)
-    frame = pd.DataFrame({  # the caller's columns, not copies; constants where the export has none
-        "user_id": orders["user_id"], "order_time": orders["order_time"], "amount": orders["amount"],
-        "discount": orders["discount"] if "discount" in orders else np.zeros(n),
-        "segment": _labels(orders[segment]) if segment else pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [""]),
-    }, index=orders.index, copy=False)
-    table = engine.run("kpis", {"period": period}, orders=frame)
+    table = engine.run("kpis", {"period": period}, orders=_kpi_orders(orders, segment))
     table["period"] = _datetime_index(table["period"])
     keys = ["period", "segment"] if segment else ["period"]
     table = table.set_index(keys) if segment else table.drop(columns="segment").set_index("period")
@@ -75,7 +86,7 @@ def kpis(orders: pd.DataFrame, users: pd.DataFrame | None = None, *, period: str
     table["repeat_gmv_share"] = 1 - table["first_order_gmv"] / table["gmv"]
     table["paid_share"] = table["gmv"] / table["gross_gmv"]
     if users is not None and not segment:
-        signups = engine.run("signups", {"period": period}, users=users[["register_time"]])
+        signups = engine.run("signups", {"period": period}, users=engine.renamed(users, register_time="register_time"))
         new_users = signups.set_index(_datetime_index(signups["period"]))["new_users"].astype("int64")
         table = table.join(new_users.rename_axis("period"), how="outer")
         table = table.fillna({c: 0 for c in table.columns})
@@ -152,7 +163,7 @@ RETENTION_EVENTS = ("search", "view_item", "add_favorite", "add_to_cart", "check
 
 def _retention_30d(data, period):
     u, e = data["users"], data["events"]
-    as_of = e["event_time"].max()
+    as_of = engine.column_max(e, "event_time")
     # registration periods whose last instant is at least 30 days before the last event
     latest = period_start(pd.Series([as_of - pd.Timedelta(days=30)]), period).iloc[0]
     if period_end(pd.Series([latest]), period).iloc[0] + pd.Timedelta(days=30) <= as_of:

@@ -190,6 +190,8 @@ def OVERRIDES():
         "aipl_stages": {"awareness_days": 15, "interest_days": 15, "purchase_days": 913, "loyalty_days": 365,
                         "loyalty_min_days": 2},
         "first_order_days": {"max_days": 30},
+        "channel_spend_periods": {"period": "week"},
+        "full_window_users": {"max_days": 30},
         # activation.new_user_funnel: the new-user funnel of chapter 05 in each user's first 7 days
         "funnel_reach": {"steps": 4, "step1": "app_open", "step2": "view_item", "step3": "add_to_cart",
                          "step4": "checkout", "step5": None, "step6": None, "step7": None, "step8": None,

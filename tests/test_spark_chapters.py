@@ -128,7 +128,7 @@ def test_missing_tables_skip_sections_with_the_rerun_note(folder, tmp_path):
 
 
 def test_chapter_without_seam_backed_sections_says_so(folder, capsys, tmp_path):
-    assert main(["run", "01", "--data", str(folder), "--engine", "spark", "--out", str(tmp_path)]) == 2
+    assert main(["run", "04", "--data", str(folder), "--engine", "spark", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "没有能在 Spark 上运行的小节" in err and "DuckDB" in err and "06 老客精细化运营" in err
     assert not list(tmp_path.glob("*.html"))

@@ -85,5 +85,5 @@ def test_opskit_run_with_engine_spark_writes_the_key_tables(folder, spark, tmp_p
     assert SKIP_NOTE in html and "RFM" in html
     book = openpyxl.load_workbook(next(out.glob("*.xlsx")), read_only=True)
     assert book.sheetnames[0] == "说明" and len(book.sheetnames) == 1 + len(_ON_ORDERS)
-    assert main(["run", "01", "--data", str(folder), "--engine", "spark", "--out", str(out)]) == 2
+    assert main(["run", "04", "--data", str(folder), "--engine", "spark", "--out", str(out)]) == 2
     assert "DuckDB" in capsys.readouterr().err

@@ -91,6 +91,41 @@ def _value_concentration(data, as_of):
                          "median_orders": [float(buyers["orders"].median())]})
 
 
+# --- 00 / 01: order metrics ----------------------------------------------------------------------
+
+def _month_start(as_of):
+    """Chapter 01's analysis month ends where the month of ``as_of`` starts (its last complete month):
+    the orders the notebook reads are those before that day."""
+    return as_of.to_period("M").to_timestamp() if as_of is not None else None
+
+
+def _monthly_kpis(data, as_of, cut=None):
+    from opskit import metrics
+
+    orders = before(data["orders"], "order_time", as_of if cut is None else cut)
+    users = before(data["users"], "register_time", as_of) if data.has("users") and cut is None else None
+    return metrics.kpis(orders, users).reset_index()
+
+
+def _platform_gmv(data, as_of):
+    from opskit import metrics
+    from opskit.data import engine as seam
+
+    orders = data["orders"]
+    if "platform" not in seam.columns(orders):
+        return pd.DataFrame({"period": pd.Series(dtype="datetime64[us]"), "platform": pd.Series(dtype=str),
+                             "gmv": pd.Series(dtype=float)})
+    table = metrics.kpis(before(orders, "order_time", _month_start(as_of)), segment="platform")
+    return table["gmv"].reset_index()
+
+
+def _north_star_candidates(data, as_of):
+    from opskit import metrics
+
+    values = metrics.compute_many(data, ("gmv",) + metrics.NORTH_STAR_CANDIDATES)
+    return values.loc[values.index < _month_start(as_of)].reset_index()
+
+
 # --- 02 / 06 / 09 / 14: RFM ---------------------------------------------------------------------
 
 def _rfm(data, as_of, window_days=None):
@@ -365,6 +400,22 @@ def _response_times(data, as_of):
     return mcn.response_times(data["kol_requests"], as_of=as_of, sla_hours=24.0).reset_index()
 
 
+def _repeat_rates(data, as_of, days=7):
+    from opskit import mcn
+
+    roster = lookup(data, "kol_roster").set_index("kol_id")
+    cut = roster["leave_date"] if "leave_date" in roster else None
+    per_kol = mcn.repeat_rates(data["follower_orders"], days=days, as_of=as_of, group="kol_id",
+                               buyer="follower_id", cutoffs=cut)
+    platform = mcn.repeat_rates(data["orders"], days=days, as_of=as_of, buyer="user_id", platform_label="平台")
+    source = per_kol.index.map(roster["source"]) if "source" in roster else pd.Index(["达人私域"] * len(per_kol))
+    grouped = per_kol.groupby(source.rename("group"))[["buyers", "repeaters"]].sum()
+    grouped["rate"] = grouped["repeaters"] / grouped["buyers"]
+    grouped["ci_low"], grouped["ci_high"] = mcn.wilson_interval(grouped["repeaters"], grouped["buyers"])
+    grouped = grouped.sort_values("rate", ascending=False, kind="stable")
+    return pd.concat([grouped, platform.rename_axis("group")]).reset_index()
+
+
 # --- 17 -------------------------------------------------------------------------------------------
 
 def _points_economy(data, as_of):
@@ -388,7 +439,12 @@ def _resales(data, as_of):
 #: Chapter number -> its key tables that run through the named queries alone, each in its section.
 KEY_TABLES: dict[str, list[KeyTable]] = {
     "00": [KeyTable("大数据时代对运营的全新要求", "顾客价值集中度（前 20% 顾客的成交额占比、基尼系数）", ("orders",),
-                    _value_concentration)],
+                    _value_concentration),
+           KeyTable("数据导览：订单与品类", "月度经营指标", ("orders",), _monthly_kpis)],
+    "01": [KeyTable("大数据赋能运营增长", "月度经营指标（解读月份及之前）", ("orders",),
+                    lambda d, a: _monthly_kpis(d, a, _month_start(a))),
+           KeyTable("大数据赋能运营增长", "按下单端的月成交额", ("orders",), _platform_gmv),
+           KeyTable("北极星指标", "北极星候选指标与成交额（按月）", ("orders",), _north_star_candidates)],
     "02": [KeyTable("基于运营目标的用户分群", "RFM（近 365 天）", ("orders",), lambda d, a: _rfm(d, a, 365)),
            KeyTable("顾客价值分析与目标客群识别", "顾客价值分层（头部/腰部/长尾）", ("orders",), _value_tiers),
            KeyTable("用户深度洞察体系", "RFM 客群流转人数（90 天前 → 分析日）", ("orders",), _rfm_flows)],
@@ -434,6 +490,8 @@ KEY_TABLES: dict[str, list[KeyTable]] = {
            KeyTable("达人 ROI：谁在回本", "达人私域成交与分账（按达人与名单归属）", ("follower_orders",),
                     _follower_summary),
            KeyTable("头部依赖风险", "达人离开前后私域的日均订单", ("follower_orders", "kol_roster"), _stay_after_leaving),
+           KeyTable("个体私域：达人粉丝的复购与名单归属", "7 天复购率：达人私域（按来源）与平台",
+                    ("follower_orders", "orders", "kol_roster"), _repeat_rates),
            KeyTable("S2b2C 与供应链响应：加竹生活的教训", "供应链响应时长（按达人）", ("kol_requests",), _response_times)],
     "17": [KeyTable("通证化运营的逻辑", "积分经济（按月：发行、回收、流通与通胀）", ("points_ledger",), _points_economy),
            KeyTable("数字资产交易：版税、抽成与炒作", "创作者收入（首售与版税）", ("asset_trades",), _creator_earnings),
@@ -443,6 +501,8 @@ KEY_TABLES: dict[str, list[KeyTable]] = {
 #: (chapter, section) -> parts of a section that runs on Spark whose work is not behind the seam.
 PARTLY: dict[tuple[str, str], str] = {
     ("00", "大数据时代对运营的全新要求"): "付费渠道获客成本（按季度）",
+    ("00", "数据导览：订单与品类"): "品类的销售占比与渗透率",
+    ("01", "北极星指标"): "指标树的输入（行为事件）",
     ("02", "基于运营目标的用户分群"): "行为聚类与按运营目标的规则分群",
     ("06", "会员体系设计"): "任务积分计入成长值、现行门槛对比与权益回报",
     ("06", "上瘾模型"): "触发、行动与投入（行为事件）的度量",
@@ -455,6 +515,7 @@ PARTLY: dict[tuple[str, str], str] = {
     ("15", "角色与等级体系：等级曲线的设计"): "新会员首单后的等级分布推演",
     ("16", "搭建达人矩阵：招募、激励、培训、标杆、复制"): "招募漏斗与新达人爬坡曲线",
     ("16", "头部依赖风险"): "头部达人离开的情景推演",
+    ("16", "个体私域：达人粉丝的复购与名单归属"): "粉丝购买模型的复购率核对（用到达人矩阵一节的拟合）",
     ("16", "S2b2C 与供应链响应：加竹生活的教训"): "分账守恒核对",
     ("17", "数字资产交易：版税、抽成与炒作"): "抽成与版税的守恒核对",
 }

@@ -49,7 +49,9 @@ TableLike = Union[pd.DataFrame, str, PathLike, Renamed]
 
 
 def renamed(table: TableLike, **columns: str) -> TableLike:
-    """``table`` with the columns the query needs under the query's names (``ts="order_time"``).
+    """``table`` with the columns the query needs under the query's names (``ts="order_time"``);
+    a name mapped to None is a column of NULLs (an optional column the table lacks; the query's
+    header says how it reads a NULL).
 
     A DataFrame is renamed without copying its data (pandas' copy-on-write), and passed as it is when
     no name changes (the query reads only the columns it names); a path is wrapped, and scanned in
@@ -57,16 +59,19 @@ def renamed(table: TableLike, **columns: str) -> TableLike:
     from opskit.data.spark import is_spark_frame
 
     if is_spark_frame(table):  # a lazy Spark projection; nothing is collected
-        return table.select(*[table[old].alias(new) for new, old in columns.items()])
+        from pyspark.sql import functions as F
+
+        return table.select(*[(F.lit(None) if old is None else table[old]).alias(new) for new, old in columns.items()])
     if isinstance(table, pd.DataFrame):
         if all(new == old for new, old in columns.items()):
             return table  # DuckDB reads only the columns the query names
-        return table[list(columns.values())].set_axis(list(columns), axis=1)
+        return pd.DataFrame({new: table[old] if old is not None else pd.Series(pd.NA, index=table.index, dtype="Float64")
+                             for new, old in columns.items()}, index=table.index, copy=False)
     if all(new == old for new, old in columns.items()) and not isinstance(table, Renamed):
         return table
     if isinstance(table, Renamed):
         inner = dict(table.columns)
-        return Renamed(table.source, tuple((new, inner[old]) for new, old in columns.items()))
+        return Renamed(table.source, tuple((new, None if old is None else inner[old]) for new, old in columns.items()))
     return Renamed(table, tuple(columns.items()))
 
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
@@ -143,6 +148,18 @@ def run(name: str, params: dict | None = None, /, *, engine: str | None = None, 
 
         return spark_engine.run(q.text, bound, spark=spark, **tables)
     return query(q.text, bound, **tables)
+
+
+def columns(table: TableLike) -> list[str]:
+    """The column names of a table: a frame, a Spark DataFrame, a renamed table or a file (its
+    schema only is read)."""
+    from opskit.data.spark import is_spark_frame
+
+    if is_spark_frame(table) or isinstance(table, pd.DataFrame):
+        return [str(c) for c in table.columns]
+    if isinstance(table, Renamed):
+        return [new for new, _ in table.columns]
+    return list(query("SELECT * FROM t LIMIT 0", t=table).columns)
 
 
 def column_max(table, column: str):
@@ -254,7 +271,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: TableLike) -> No
     if isinstance(table, Renamed):
         inner = f"{name}__source"
         _register(con, inner, table.source)
-        select = ", ".join(f"{_quote(old)} AS {_quote(new)}" for new, old in table.columns)
+        select = ", ".join(f"{'NULL' if old is None else _quote(old)} AS {_quote(new)}" for new, old in table.columns)
         con.execute(f"CREATE TEMP VIEW {_quote(name)} AS SELECT {select} FROM {_quote(inner)}")
         return
     path = Path(table)
