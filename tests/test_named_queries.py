@@ -126,3 +126,15 @@ def test_every_named_query_translates_to_spark_hive_and_postgres():
             text = sqlglot.transpile(engine.sql(name), read="duckdb", write=dialect,
                                      unsupported_level=ErrorLevel.RAISE)[0]
             sqlglot.parse_one(text, read=dialect)
+
+
+def test_a_file_table_is_gone_after_its_query(tmp_path):
+    """A Parquet or CSV table is visible to its own query only, as a frame is: nothing is left in
+    the shared database for a later query to read by mistake."""
+    frame = pd.DataFrame({"x": [1, 2, 3]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    for path in (tmp_path / "t.parquet", tmp_path / "t.csv"):
+        assert int(engine.query("SELECT count(*) AS n FROM stale", stale=path)["n"].iloc[0]) == 3
+        with pytest.raises(duckdb.Error):
+            engine.query("SELECT count(*) FROM stale")

@@ -276,10 +276,11 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, table: TableLike) -> No
         return
     path = Path(table)
     suffix = path.suffix.lower()
+    # register, not create_view: a relation's view would outlive the cursor in the shared database
     if suffix in (".parquet", ".pq"):
-        con.read_parquet(str(path)).create_view(name)
+        con.register(name, con.read_parquet(str(path)))
     elif suffix in (".csv", ".tsv", ".txt"):
-        con.read_csv(str(path)).create_view(name)
+        con.register(name, con.read_csv(str(path)))
     else:
         raise ValueError(f"table {name!r}: expected a DataFrame or a .parquet/.csv path, got {table!r}")
 
