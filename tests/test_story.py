@@ -43,25 +43,28 @@ def test_north_star_evidence_ignores_growth_from_zero():
     assert ev.loc["buyers", "reflects_value"]
 
 
+class Data:
+    """Tables in memory with the has()/missing()/[] access the metric catalog needs."""
+
+    def __init__(self, tables):
+        self.tables = tables
+
+    def has(self, *names):
+        return all(n in self.tables for n in names)
+
+    def missing(self, *names):
+        return [n for n in names if n not in self.tables]
+
+    def __getitem__(self, name):
+        return self.tables[name]
+
+
 @pytest.fixture(scope="module")
 def demo():
     return {name: load_demo(name) for name in ("users", "orders", "events")}
 
 
 def test_demo_north_star_is_the_one_chapter_03_starts_from(demo):
-    class Data:  # the catalog needs has()/missing() and tables
-        def __init__(self, tables):
-            self.tables = tables
-
-        def has(self, *names):
-            return all(n in self.tables for n in names)
-
-        def missing(self, *names):
-            return [n for n in names if n not in self.tables]
-
-        def __getitem__(self, name):
-            return self.tables[name]
-
     data = Data(demo)
     values = metrics.compute_many(data, ("gmv",) + metrics.NORTH_STAR_CANDIDATES)
     chosen = metrics.choose_north_star(metrics.north_star_evidence(values))
@@ -117,19 +120,6 @@ def test_tier_retention_is_measured_and_uplift_is_the_attributed_gap():
 
 
 def test_retention_30d_counts_meaningful_returns_only():
-    class Data:
-        def __init__(self, tables):
-            self.tables = tables
-
-        def has(self, *names):
-            return all(n in self.tables for n in names)
-
-        def missing(self, *names):
-            return [n for n in names if n not in self.tables]
-
-        def __getitem__(self, name):
-            return self.tables[name]
-
     reg = pd.Timestamp("2025-01-10")
     users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"], "register_time": [reg] * 4})
     events = pd.DataFrame({
