@@ -24,6 +24,7 @@ from typing import Callable
 import pandas as pd
 
 from opskit.data import engine
+from opskit.data.spark import is_spark_frame
 
 #: Reference tables small by nature (one row per channel, category, campaign …): collected to pandas
 #: in Spark mode, where a method takes them as lookups.
@@ -44,7 +45,7 @@ def lookup(data, table: str) -> pd.DataFrame:
     if table not in LOOKUPS:
         raise ValueError(f"{table} is a raw table: it stays where it lives in Spark mode")
     frame = data[table]
-    return frame.toPandas() if hasattr(frame, "toPandas") else frame
+    return frame.toPandas() if is_spark_frame(frame) else frame
 
 
 def before(frame, column: str, as_of):
@@ -54,7 +55,7 @@ def before(frame, column: str, as_of):
     if as_of is None:
         return frame
     as_of = pd.Timestamp(as_of)
-    if hasattr(frame, "toPandas"):
+    if is_spark_frame(frame):
         from pyspark.sql import functions as F
 
         cut = F.lit(as_of.isoformat(sep=" ")).cast(frame.schema[column].dataType)  # the column's own type
