@@ -203,17 +203,15 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     # Gamma-Gamma: nu per buyer (rate), amount per order Gamma(p, rate nu).
     nu = np.zeros(n)
     nu[buyer] = rng.gamma(GAMMA_GAMMA["q"], 1 / GAMMA_GAMMA["v"], nb)
-    amount = np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu[user]), 2), 1.0)
+    amount = order_amounts(rng, nu[user])
 
-    coupon = np.where(rng.random(len(user)) < GENERIC_COUPON_RATE,
-                      1 + rng.choice(3, len(user), p=GENERIC_COUPON_MIX), -1)
+    coupon = generic_coupons(rng, len(user))
     first = np.zeros(len(user), bool)
     first[:nb] = True
     coupon[first & new_user_coupon[user] & early[user]] = NEW_USER_COUPON
     coupon[~first & (coupon == NEW_USER_COUPON)] = -1
 
-    cum = np.cumsum(PLATFORM_MIX, axis=1)
-    platform = (rng.random(len(user))[:, None] > cum[pop.channel[user]]).sum(axis=1).clip(0, 2)
+    platform = order_platforms(rng, pop.channel[user])
 
     # Coupon chasers lose their repeat orders; every draw above was made as if they had them.
     keep = np.r_[np.ones(nb, bool), ~chaser[owner]]
@@ -224,6 +222,22 @@ def simulate_orders(cfg: WorldConfig, pop: Population, p14: np.ndarray,
     return OrderBook(user=user[order], t=t[order], amount=amount[order], coupon=coupon[order],
                      platform=platform[order].astype(np.int8), t_first=first_time,
                      t_death=t_death)
+
+
+def order_amounts(rng: np.random.Generator, nu: np.ndarray) -> np.ndarray:
+    """Gamma-Gamma amount paid per order, Gamma(p, rate nu) for each order's buyer ``nu``: yuan, >= 1."""
+    return np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu), 2), 1.0)
+
+
+def generic_coupons(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Each of ``n`` orders' generic coupon (index into COUPONS) with GENERIC_COUPON_RATE, else -1."""
+    return np.where(rng.random(n) < GENERIC_COUPON_RATE, 1 + rng.choice(3, n, p=GENERIC_COUPON_MIX), -1)
+
+
+def order_platforms(rng: np.random.Generator, channel: np.ndarray) -> np.ndarray:
+    """Each order's platform (index into PLATFORMS) from its buyer's channel mix (PLATFORM_MIX)."""
+    cum = np.cumsum(PLATFORM_MIX, axis=1)
+    return (rng.random(len(channel))[:, None] > cum[channel]).sum(axis=1).clip(0, 2)
 
 
 def bgnbd_repeats(rng: np.random.Generator, t_first: np.ndarray,

@@ -30,11 +30,11 @@ from opskit.sim.purchases import (
     CART_COUPON,
     CART_COUPON_VALUE,
     GAMMA_GAMMA,
-    GENERIC_COUPON_MIX,
-    GENERIC_COUPON_RATE,
-    PLATFORM_MIX,
     OrderBook,
     bgnbd_repeats,
+    generic_coupons,
+    order_amounts,
+    order_platforms,
 )
 from opskit.sim.tables import DAY_S, conform, timestamps
 
@@ -87,7 +87,7 @@ def simulate(cfg: WorldConfig, pop: Population, book: OrderBook) -> tuple[OrderB
     u = rng.random(n)
     delay = -PERSUADED_DELAY_DAYS * np.log1p(-rng.random(n) * (1 - np.exp(-OUTCOME_DAYS / PERSUADED_DELAY_DAYS)))
     nu = rng.gamma(GAMMA_GAMMA["q"], 1 / GAMMA_GAMMA["v"], n)
-    amount = np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu), 2), 1.0)
+    amount = order_amounts(rng, nu)
 
     natural = (first >= sent) & (first < sent + OUTCOME_DAYS * DAY_S)
     persuaded = ~natural & (u < np.array([PERSUADED[a] for a in ARMS])[arm])
@@ -97,10 +97,9 @@ def simulate(cfg: WorldConfig, pop: Population, book: OrderBook) -> tuple[OrderB
     new = np.flatnonzero(persuaded & (first < 0))
     owner, t_repeat, t_death = bgnbd_repeats(rng, t_order[new], horizon)
     k = len(owner)
-    repeat_amount = np.maximum(np.round(rng.gamma(GAMMA_GAMMA["p"], 1 / nu[new][owner]), 2), 1.0)
-    repeat_coupon = np.where(rng.random(k) < GENERIC_COUPON_RATE, 1 + rng.choice(3, k, p=GENERIC_COUPON_MIX), -1)
-    cum = np.cumsum(PLATFORM_MIX, axis=1)
-    repeat_platform = (rng.random(k)[:, None] > cum[pop.channel[user[new][owner]]]).sum(axis=1).clip(0, 2)
+    repeat_amount = order_amounts(rng, nu[new][owner])
+    repeat_coupon = generic_coupons(rng, k)
+    repeat_platform = order_platforms(rng, pop.channel[user[new][owner]])
 
     book = _redeem(book, user[natural & with_coupon])
     book = _add_orders(book, np.r_[user[persuaded], user[new][owner]], np.r_[t_order[persuaded], t_repeat],
